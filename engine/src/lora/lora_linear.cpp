@@ -1,0 +1,85 @@
+// LoRA linear layer; see lora_linear.h.
+#include "lora/lora_linear.h"
+
+#include <cmath>
+
+#include "loralab/error.h"
+
+namespace loralab::lora {
+
+double Adapter::scaling() const {
+  double r = static_cast<double>(rank());
+  return rslora ? alpha / std::sqrt(r) : alpha / r;
+}
+
+LoraLinearImpl::LoraLinearImpl(torch::Tensor w, torch::Tensor b) {
+  weight = register_parameter("weight", std::move(w), /*requires_grad=*/false);
+  if (b.defined()) bias = register_parameter("bias", std::move(b), /*requires_grad=*/false);
+}
+
+torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
+  auto y = torch::nn::functional::linear(x, weight, bias);
+  if (merged()) return y;
+  for (auto& adapter : adapters_) {
+    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    auto input = x;
+    if (adapter.dropout > 0.0 && is_training())
+      input = torch::dropout(input, adapter.dropout, /*train=*/true);
+    auto a = adapter.a.scalar_type() == x.scalar_type() ? adapter.a : adapter.a.to(x.scalar_type());
+    auto b = adapter.b.scalar_type() == x.scalar_type() ? adapter.b : adapter.b.to(x.scalar_type());
+    auto down = torch::matmul(input, a.t());  // (..., r)
+    y = y + torch::matmul(down, b.t()) * (adapter.weight * adapter.scaling());
+  }
+  return y;
+}
+
+Adapter& LoraLinearImpl::add_adapter(Adapter adapter) {
+  if (find_adapter(adapter.name)) throw Error("adapter '" + adapter.name + "' is already loaded");
+  if (adapter.a.dim() != 2 || adapter.b.dim() != 2 || adapter.a.size(1) != in_features() ||
+      adapter.b.size(0) != out_features() || adapter.b.size(1) != adapter.a.size(0))
+    throw Error("adapter '" + adapter.name + "': lora_A " + c10::str(adapter.a.sizes()) +
+                " and lora_B " + c10::str(adapter.b.sizes()) + " do not fit a layer with in " +
+                std::to_string(in_features()) + " and out " + std::to_string(out_features()));
+  if (adapter.a.size(0) <= 0) throw Error("adapter '" + adapter.name + "': rank must be > 0");
+  adapters_.push_back(std::move(adapter));
+  return adapters_.back();
+}
+
+void LoraLinearImpl::remove_adapter(const std::string& name) {
+  if (merged()) throw Error("cannot remove adapter '" + name + "' while adapters are merged");
+  std::erase_if(adapters_, [&](const Adapter& a) { return a.name == name; });
+}
+
+Adapter* LoraLinearImpl::find_adapter(const std::string& name) {
+  for (auto& adapter : adapters_)
+    if (adapter.name == name) return &adapter;
+  return nullptr;
+}
+
+torch::Tensor LoraLinearImpl::delta_weight() const {
+  torch::NoGradGuard no_grad;
+  auto delta = torch::zeros({out_features(), in_features()}, torch::kFloat32);
+  for (const auto& adapter : adapters_) {
+    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    delta.add_(torch::matmul(adapter.b.to(torch::kFloat32), adapter.a.to(torch::kFloat32)),
+               adapter.weight * adapter.scaling());
+  }
+  return delta;
+}
+
+void LoraLinearImpl::merge() {
+  if (merged()) throw Error("adapters are already merged; unmerge first");
+  torch::NoGradGuard no_grad;
+  original_weight_ = weight.detach().clone();
+  auto merged_weight = weight.detach().to(torch::kFloat32) + delta_weight();
+  weight.copy_(merged_weight.to(weight.scalar_type()));
+}
+
+void LoraLinearImpl::unmerge() {
+  if (!merged()) return;
+  torch::NoGradGuard no_grad;
+  weight.copy_(original_weight_);
+  original_weight_ = torch::Tensor();
+}
+
+}  // namespace loralab::lora

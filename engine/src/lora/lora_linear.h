@@ -1,0 +1,65 @@
+// A frozen linear layer that carries any number of named LoRA adapters (engine-internal).
+//
+//   y = W0 x + b + Σ_i λ_i s_i B_i (A_i dropout_i(x)),   s_i = alpha_i / r_i  (or alpha_i / √r_i)
+//
+// A x is computed first (O(r(d+k)) instead of O(dk)). Enabling, disabling or re-weighting an
+// adapter only changes the numbers read on the next forward; no weight is touched. Merging folds
+// the enabled adapters into W and keeps a copy of W0, so unmerging restores it bit for bit.
+#pragma once
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loralab::lora {
+
+struct Adapter {
+  std::string name;
+  torch::Tensor a;  // (r, in)
+  torch::Tensor b;  // (out, r)
+  double alpha = 8;
+  bool rslora = false;
+  double dropout = 0.0;
+  double weight = 1.0;  // λ: any real number
+  bool enabled = true;
+
+  int64_t rank() const { return a.size(0); }
+  double scaling() const;
+};
+
+class LoraLinearImpl : public torch::nn::Module {
+ public:
+  // `bias` may be undefined. The weight is registered frozen (requires_grad false).
+  LoraLinearImpl(torch::Tensor weight, torch::Tensor bias);
+
+  torch::Tensor forward(const torch::Tensor& x);  // x (..., in) → (..., out)
+
+  int64_t in_features() const { return weight.size(1); }
+  int64_t out_features() const { return weight.size(0); }
+
+  // Adds an adapter; A/B shapes are checked against the layer. Throws if the name exists.
+  Adapter& add_adapter(Adapter adapter);
+  void remove_adapter(const std::string& name);
+  Adapter* find_adapter(const std::string& name);
+  std::vector<Adapter>& adapters() { return adapters_; }
+  const std::vector<Adapter>& adapters() const { return adapters_; }
+
+  // Folds every enabled adapter (with its current λ) into the weight; they stop contributing to
+  // forward until unmerge. Merging twice without unmerge is refused.
+  void merge();
+  void unmerge();  // restores W0 exactly
+  bool merged() const { return original_weight_.defined(); }
+  // ΔW = Σ enabled λ s B A in float32, shape (out, in).
+  torch::Tensor delta_weight() const;
+
+  torch::Tensor weight;  // (out, in), frozen unless full fine-tuning
+  torch::Tensor bias;    // (out) or undefined
+
+ private:
+  std::vector<Adapter> adapters_;
+  torch::Tensor original_weight_;  // defined while merged
+};
+TORCH_MODULE(LoraLinear);
+
+}  // namespace loralab::lora

@@ -1,0 +1,262 @@
+// LLaMA-family decoder; see llama.h. Shapes: B batch, T new positions, S all positions (cache
+// included), H hidden, nh/nkv query/key-value heads, hd head_dim, g = nh / nkv.
+#include "model/llama.h"
+
+#include <cmath>
+
+#include "loralab/error.h"
+
+namespace loralab::model {
+
+namespace F = torch::nn::functional;
+
+RMSNormImpl::RMSNormImpl(torch::Tensor w, double eps_value) : eps(eps_value) {
+  weight = register_parameter("weight", std::move(w), /*requires_grad=*/false);
+}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  // As transformers: normalise in float32, cast back, then scale by the weight.
+  auto x32 = x.to(torch::kFloat32);
+  auto normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * normed.to(x.scalar_type());
+}
+
+RotaryTable::RotaryTable(const ModelConfig& config) {
+  const int64_t dim = config.head_dim;
+  auto exponents = torch::arange(0, dim, 2, torch::kFloat64) / static_cast<double>(dim);
+  auto inv_freq = 1.0 / torch::pow(config.rope_theta, exponents);
+  const auto& scaling = config.rope_scaling;
+  if (scaling.type == "llama3") {
+    // Llama 3.1 frequency-dependent scaling: long wavelengths slowed by `factor`, short ones kept,
+    // the band between blended smoothly.
+    const double old_context = static_cast<double>(scaling.original_max_position_embeddings);
+    const double low_wavelen = old_context / scaling.low_freq_factor;
+    const double high_wavelen = old_context / scaling.high_freq_factor;
+    auto wavelen = 2.0 * M_PI / inv_freq;
+    auto scaled = torch::where(wavelen > low_wavelen, inv_freq / scaling.factor, inv_freq);
+    auto smooth = (old_context / wavelen - scaling.low_freq_factor) /
+                  (scaling.high_freq_factor - scaling.low_freq_factor);
+    auto smoothed = (1.0 - smooth) * scaled / scaling.factor + smooth * scaled;
+    auto medium = (wavelen >= high_wavelen).logical_and(wavelen <= low_wavelen);
+    inv_freq = torch::where(medium, smoothed, scaled);
+  }
+  inv_freq_ = inv_freq.to(torch::kFloat32);
+}
+
+void RotaryTable::grow(int64_t positions) {
+  int64_t have = cos_.defined() ? cos_.size(0) : 0;
+  if (positions <= have) return;
+  int64_t size = std::max<int64_t>(positions, std::max<int64_t>(2 * have, 256));
+  auto freqs = torch::outer(torch::arange(size, torch::kFloat32), inv_freq_);  // (n, hd/2)
+  auto emb = torch::cat({freqs, freqs}, -1);                                  // (n, hd)
+  cos_ = emb.cos();
+  sin_ = emb.sin();
+}
+
+std::pair<torch::Tensor, torch::Tensor> RotaryTable::cos_sin(int64_t start, int64_t length,
+                                                             torch::ScalarType dtype) {
+  grow(start + length);
+  return {cos_.narrow(0, start, length).to(dtype), sin_.narrow(0, start, length).to(dtype)};
+}
+
+namespace {
+
+// x (B, heads, T, hd); split-halves rotation as transformers' rotate_half.
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
+                           const torch::Tensor& sin) {
+  const int64_t half = x.size(-1) / 2;
+  auto rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  return x * cos + rotated * sin;
+}
+
+// Appends (B, nkv, T, hd) to a layer's cache and returns all positions (B, nkv, S, hd).
+torch::Tensor append_to_cache(torch::Tensor& store, const torch::Tensor& fresh, int64_t length) {
+  const int64_t needed = length + fresh.size(2);
+  if (!store.defined() || store.size(2) < needed) {
+    int64_t capacity = std::max<int64_t>(needed, store.defined() ? 2 * store.size(2) : 64);
+    auto grown = torch::empty({fresh.size(0), fresh.size(1), capacity, fresh.size(3)},
+                              fresh.options());
+    if (store.defined() && length > 0) grown.narrow(2, 0, length).copy_(store.narrow(2, 0, length));
+    store = grown;
+  }
+  store.narrow(2, length, fresh.size(2)).copy_(fresh);
+  return store.narrow(2, 0, needed);
+}
+
+}  // namespace
+
+AttentionImpl::AttentionImpl(const ModelConfig& config, lora::LoraLinear q, lora::LoraLinear k,
+                             lora::LoraLinear v, lora::LoraLinear o)
+    : q_proj(register_module("q_proj", q)),
+      k_proj(register_module("k_proj", k)),
+      v_proj(register_module("v_proj", v)),
+      o_proj(register_module("o_proj", o)),
+      heads_(config.num_attention_heads),
+      kv_heads_(config.num_key_value_heads),
+      head_dim_(config.head_dim) {}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                     const torch::Tensor& sin, KVCache* cache,
+                                     size_t layer_index) {
+  const int64_t batch = x.size(0), steps = x.size(1);
+  const int64_t group = heads_ / kv_heads_;
+  auto q = q_proj(x).view({batch, steps, heads_, head_dim_}).transpose(1, 2);
+  auto k = k_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
+  auto v = v_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
+  q = apply_rotary(q, cos, sin) * (1.0 / std::sqrt(static_cast<double>(head_dim_)));
+  k = apply_rotary(k, cos, sin);
+
+  int64_t past = 0;
+  if (cache) {
+    past = cache->length;
+    if (cache->keys.size() <= layer_index) {
+      cache->keys.resize(layer_index + 1);
+      cache->values.resize(layer_index + 1);
+    }
+    k = append_to_cache(cache->keys[layer_index], k, past);
+    v = append_to_cache(cache->values[layer_index], v, past);
+  }
+  const int64_t total = k.size(2);
+
+  // GQA without copying k/v: fold each group's query heads into the row dimension.
+  auto q_grouped = q.reshape({batch, kv_heads_, group * steps, head_dim_});
+  auto scores = torch::matmul(q_grouped, k.transpose(-1, -2));  // (B, nkv, g*T, S)
+  if (steps > 1) {
+    // Query t sits at absolute position past + t and sees keys 0..past + t.
+    auto rows = torch::arange(steps, torch::kInt64).unsqueeze(1) + past;
+    auto cols = torch::arange(total, torch::kInt64).unsqueeze(0);
+    auto mask = torch::zeros({steps, total}, scores.options())
+                    .masked_fill(cols > rows, -std::numeric_limits<float>::infinity());
+    scores = (scores.view({batch, kv_heads_, group, steps, total}) + mask)
+                 .view({batch, kv_heads_, group * steps, total});
+  }
+  torch::Tensor probs = scores.scalar_type() == torch::kFloat32
+                            ? torch::softmax(scores, -1)
+                            : torch::softmax(scores, -1, torch::kFloat32).to(scores.scalar_type());
+  auto out = torch::matmul(probs, v);  // (B, nkv, g*T, hd) = (B, nh, T, hd) regrouped
+  out = out.view({batch, heads_, steps, head_dim_}).transpose(1, 2).reshape(
+      {batch, steps, heads_ * head_dim_});
+  return o_proj(out);
+}
+
+MlpImpl::MlpImpl(lora::LoraLinear gate, lora::LoraLinear up, lora::LoraLinear down)
+    : gate_proj(register_module("gate_proj", gate)),
+      up_proj(register_module("up_proj", up)),
+      down_proj(register_module("down_proj", down)) {}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  return down_proj(F::silu(gate_proj(x)) * up_proj(x));
+}
+
+DecoderLayerImpl::DecoderLayerImpl(RMSNorm input_norm, Attention attention, RMSNorm post_norm,
+                                   Mlp mlp_module)
+    : input_layernorm(register_module("input_layernorm", input_norm)),
+      post_attention_layernorm(register_module("post_attention_layernorm", post_norm)),
+      self_attn(register_module("self_attn", attention)),
+      mlp(register_module("mlp", mlp_module)) {}
+
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
+                                        const torch::Tensor& sin, KVCache* cache,
+                                        size_t layer_index) {
+  auto h = x + self_attn(input_layernorm(x), cos, sin, cache, layer_index);
+  return h + mlp(post_attention_layernorm(h));
+}
+
+namespace {
+
+std::string dims(std::initializer_list<const char*> keys) {
+  std::string out;
+  for (const char* key : keys) out += (out.empty() ? "" : ", ") + std::string(key);
+  return out;
+}
+
+}  // namespace
+
+LlamaImpl::LlamaImpl(const ModelConfig& config, WeightSource& weights, torch::ScalarType dtype)
+    : config_(config), dtype_(dtype), rotary_(config) {
+  const int64_t hidden = config.hidden_size, inter = config.intermediate_size;
+  const int64_t q_out = config.num_attention_heads * config.head_dim;
+  const int64_t kv_out = config.num_key_value_heads * config.head_dim;
+  const int64_t vocab = config.vocab_size;
+  const std::string hv = dims({"vocab_size", "hidden_size"});
+
+  embed_tokens = register_parameter(
+      "embed_tokens", weights.get("model.embed_tokens.weight", {vocab, hidden}, hv, dtype),
+      /*requires_grad=*/false);
+
+  auto linear = [&](const std::string& path, int64_t out, int64_t in, const std::string& why,
+                    bool with_bias) {
+    auto w = weights.get(path + ".weight", {out, in}, why, dtype);
+    torch::Tensor b;
+    if (with_bias) b = weights.get(path + ".bias", {out}, why, dtype);
+    return lora::LoraLinear(w, b);
+  };
+  auto norm_weight = [&](const std::string& name) {
+    return weights.get(name, {hidden}, "hidden_size", dtype);
+  };
+
+  auto layer_list = register_module("layers", torch::nn::ModuleList());
+  const bool qkv_bias = config.attention_bias;
+  for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i);
+    const std::string attn_q = dims({"num_attention_heads × head_dim", "hidden_size"});
+    const std::string attn_kv = dims({"num_key_value_heads × head_dim", "hidden_size"});
+    Attention attention(config, linear(p + ".self_attn.q_proj", q_out, hidden, attn_q, qkv_bias),
+                        linear(p + ".self_attn.k_proj", kv_out, hidden, attn_kv, qkv_bias),
+                        linear(p + ".self_attn.v_proj", kv_out, hidden, attn_kv, qkv_bias),
+                        linear(p + ".self_attn.o_proj", hidden, q_out,
+                               dims({"hidden_size", "num_attention_heads × head_dim"}), false));
+    const std::string mlp_in = dims({"intermediate_size", "hidden_size"});
+    Mlp mlp(linear(p + ".mlp.gate_proj", inter, hidden, mlp_in, config.mlp_bias),
+            linear(p + ".mlp.up_proj", inter, hidden, mlp_in, config.mlp_bias),
+            linear(p + ".mlp.down_proj", hidden, inter, dims({"hidden_size", "intermediate_size"}),
+                   config.mlp_bias));
+    DecoderLayer layer(RMSNorm(norm_weight(p + ".input_layernorm.weight"), config.rms_norm_eps),
+                       attention,
+                       RMSNorm(norm_weight(p + ".post_attention_layernorm.weight"),
+                               config.rms_norm_eps),
+                       mlp);
+    layer_list->push_back(layer);
+    layers.push_back(layer);
+  }
+  norm = register_module("norm", RMSNorm(norm_weight("model.norm.weight"), config.rms_norm_eps));
+  if (!config.tie_word_embeddings) {
+    if (!weights.contains("lm_head.weight"))
+      throw Error("lm_head.weight is missing and config.json sets tie_word_embeddings false");
+    lm_head = register_module("lm_head", linear("lm_head", vocab, hidden, hv, false));
+  }
+}
+
+torch::Tensor LlamaImpl::hidden_states(const torch::Tensor& ids, KVCache* cache) {
+  const int64_t steps = ids.size(1);
+  const int64_t past = cache ? cache->length : 0;
+  auto [cos, sin] = rotary_.cos_sin(past, steps, dtype_);
+  auto x = torch::embedding(embed_tokens, ids);  // (B, T, H)
+  for (size_t i = 0; i < layers.size(); ++i) x = layers[i]->forward(x, cos, sin, cache, i);
+  if (cache) cache->length = past + steps;
+  return norm(x);
+}
+
+torch::Tensor LlamaImpl::logits(const torch::Tensor& hidden) {
+  auto out = lm_head ? lm_head(hidden) : F::linear(hidden, embed_tokens);
+  return out.to(torch::kFloat32);
+}
+
+std::vector<std::pair<std::string, lora::LoraLinear>> LlamaImpl::projections() const {
+  std::vector<std::pair<std::string, lora::LoraLinear>> out;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const std::string p = "model.layers." + std::to_string(i);
+    const auto& attn = layers[i]->self_attn;
+    const auto& mlp = layers[i]->mlp;
+    out.emplace_back(p + ".self_attn.q_proj", attn->q_proj);
+    out.emplace_back(p + ".self_attn.k_proj", attn->k_proj);
+    out.emplace_back(p + ".self_attn.v_proj", attn->v_proj);
+    out.emplace_back(p + ".self_attn.o_proj", attn->o_proj);
+    out.emplace_back(p + ".mlp.gate_proj", mlp->gate_proj);
+    out.emplace_back(p + ".mlp.up_proj", mlp->up_proj);
+    out.emplace_back(p + ".mlp.down_proj", mlp->down_proj);
+  }
+  return out;
+}
+
+}  // namespace loralab::model

@@ -1,0 +1,124 @@
+// LLaMA-family decoder (LLaMA, Mistral, Qwen2) in LibTorch, as Hugging Face transformers computes
+// it: RMSNorm, RoPE in the split-halves layout, grouped-query attention, SwiGLU MLP, tied or untied
+// head, optional q/k/v biases, and a KV cache for incremental decoding. Engine-internal.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "lora/lora_linear.h"
+#include "loralab/model_config.h"
+
+namespace loralab::model {
+
+// Keys and values of every layer for incremental decoding; capacity grows by doubling.
+struct KVCache {
+  std::vector<torch::Tensor> keys;    // per layer (B, kv_heads, capacity, head_dim)
+  std::vector<torch::Tensor> values;  // same
+  int64_t length = 0;                 // positions filled
+  void clear() {
+    keys.clear();
+    values.clear();
+    length = 0;
+  }
+};
+
+class RMSNormImpl : public torch::nn::Module {
+ public:
+  RMSNormImpl(torch::Tensor weight, double eps);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight;
+  double eps;
+};
+TORCH_MODULE(RMSNorm);
+
+// cos/sin tables for positions [0, n), grown on demand; float32, (n, head_dim).
+class RotaryTable {
+ public:
+  RotaryTable(const ModelConfig& config);
+  std::pair<torch::Tensor, torch::Tensor> cos_sin(int64_t start, int64_t length,
+                                                  torch::ScalarType dtype);
+  const torch::Tensor& inv_freq() const { return inv_freq_; }
+
+ private:
+  void grow(int64_t positions);
+  torch::Tensor inv_freq_;  // (head_dim / 2), float32
+  torch::Tensor cos_, sin_;
+};
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  AttentionImpl(const ModelConfig& config, lora::LoraLinear q, lora::LoraLinear k,
+                lora::LoraLinear v, lora::LoraLinear o);
+  // x (B, T, H); cos/sin (T, head_dim); cache entries are updated in place when given.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        KVCache* cache, size_t layer_index);
+  lora::LoraLinear q_proj, k_proj, v_proj, o_proj;
+
+ private:
+  int64_t heads_, kv_heads_, head_dim_;
+};
+TORCH_MODULE(Attention);
+
+class MlpImpl : public torch::nn::Module {
+ public:
+  MlpImpl(lora::LoraLinear gate, lora::LoraLinear up, lora::LoraLinear down);
+  torch::Tensor forward(const torch::Tensor& x);
+  lora::LoraLinear gate_proj, up_proj, down_proj;
+};
+TORCH_MODULE(Mlp);
+
+class DecoderLayerImpl : public torch::nn::Module {
+ public:
+  DecoderLayerImpl(RMSNorm input_norm, Attention attention, RMSNorm post_norm, Mlp mlp);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        KVCache* cache, size_t layer_index);
+  RMSNorm input_layernorm, post_attention_layernorm;
+  Attention self_attn;
+  Mlp mlp;
+};
+TORCH_MODULE(DecoderLayer);
+
+// Looks up weights by their Hugging Face names and checks their shapes.
+class WeightSource {
+ public:
+  virtual ~WeightSource() = default;
+  // Returns the tensor converted to `dtype`; throws naming the file and tensor when it is missing
+  // or its shape differs from `expected` (with `why` saying which config keys set that shape).
+  virtual torch::Tensor get(const std::string& name, const std::vector<int64_t>& expected,
+                            const std::string& why, torch::ScalarType dtype) = 0;
+  virtual bool contains(const std::string& name) const = 0;
+};
+
+class LlamaImpl : public torch::nn::Module {
+ public:
+  LlamaImpl(const ModelConfig& config, WeightSource& weights, torch::ScalarType dtype);
+
+  // ids (B, T) int64 → final normed hidden states (B, T, H). With a cache, positions continue
+  // from cache->length and the cache is extended.
+  torch::Tensor hidden_states(const torch::Tensor& ids, KVCache* cache = nullptr);
+  // hidden (…, H) → logits (…, V) in float32.
+  torch::Tensor logits(const torch::Tensor& hidden);
+  torch::Tensor forward(const torch::Tensor& ids, KVCache* cache = nullptr) {
+    return logits(hidden_states(ids, cache));
+  }
+
+  // Every projection by its Hugging Face module path ("model.layers.0.self_attn.q_proj").
+  std::vector<std::pair<std::string, lora::LoraLinear>> projections() const;
+  const ModelConfig& config() const { return config_; }
+  torch::ScalarType dtype() const { return dtype_; }
+
+  torch::Tensor embed_tokens;  // (V, H)
+  std::vector<DecoderLayer> layers;
+  RMSNorm norm{nullptr};
+  lora::LoraLinear lm_head{nullptr};  // null when tied to embed_tokens
+
+ private:
+  ModelConfig config_;
+  torch::ScalarType dtype_;
+  RotaryTable rotary_;
+};
+TORCH_MODULE(Llama);
+
+}  // namespace loralab::model

@@ -1,0 +1,27 @@
+// Engine-internal definition of loralab::Model::Impl: the LibTorch decoder and its provenance.
+#pragma once
+#include <torch/torch.h>
+
+#include <mutex>
+
+#include "loralab/model.h"
+#include "model/llama.h"
+
+namespace loralab {
+
+struct Model::Impl {
+  ModelFolder folder;
+  ModelConfig config;
+  Precision precision = Precision::F32;
+  model::Llama net{nullptr};
+  // Forward passes on one model instance are serialised (LoRA weights λ may change between them).
+  mutable std::mutex forward_mutex;
+
+  torch::ScalarType dtype() const {
+    return precision == Precision::BF16 ? torch::kBFloat16 : torch::kFloat32;
+  }
+  // Checks token ids against the vocabulary and returns them as a (1, T) int64 tensor.
+  torch::Tensor token_tensor(const std::vector<int32_t>& tokens) const;
+};
+
+}  // namespace loralab
