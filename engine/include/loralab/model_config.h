@@ -17,6 +17,8 @@ struct RopeScaling {
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
   int64_t original_max_position_embeddings = 8192;
+
+  bool operator==(const RopeScaling&) const = default;
 };
 
 struct ModelConfig {
@@ -46,6 +48,8 @@ struct ModelConfig {
   static ModelConfig parse(const std::string& json_text, const std::string& source);
   static ModelConfig load(const std::string& config_path);
   std::string to_json() const;  // HF-style config.json text (for merged-model export)
+
+  bool operator==(const ModelConfig&) const = default;
 };
 
 // The files of a Hugging Face model folder.
