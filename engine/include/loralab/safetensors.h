@@ -63,7 +63,7 @@ class File {
   bool contains(const std::string& name) const;
   // Throws loralab::Error naming the file and the tensor when it is absent.
   TensorView tensor(const std::string& name) const;
-  std::vector<std::string> names() const;
+  std::vector<std::string> names() const;  // sorted by name
 
  private:
   File();
@@ -89,14 +89,20 @@ class ShardedFiles {
  public:
   // `path` is a .safetensors file, a .index.json file, or a folder holding model.safetensors or
   // model.safetensors.index.json.
+  // Throws loralab::Error when the index is not JSON, a shard is missing, a weight_map entry names
+  // a tensor its shard lacks, or one tensor sits in two shards. Tensors a shard holds beyond the
+  // weight_map are available too.
   static ShardedFiles open(const std::string& path);
   bool contains(const std::string& name) const;
   TensorView tensor(const std::string& name) const;  // throws naming file and tensor when absent
-  std::vector<std::string> names() const;
+  std::vector<std::string> names() const;            // sorted by name
   // Which file holds a tensor (for error messages).
   const std::string& file_of(const std::string& name) const;
+  // The path given to open() (file, index or folder), for messages.
+  const std::string& source() const { return source_; }
 
  private:
+  std::string source_;
   std::vector<std::shared_ptr<File>> files_;
   std::map<std::string, size_t> index_;  // tensor name → position in files_
 };
