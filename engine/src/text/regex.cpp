@@ -35,8 +35,8 @@ Regex::Regex(const std::string& pattern, bool literal, const std::string& where)
     throw Error(where + ": regex pattern is not valid UTF-8 at byte " + std::to_string(*bad));
   int error_code = 0;
   PCRE2_SIZE error_offset = 0;
-  uint32_t options = PCRE2_UTF | PCRE2_UCP;
-  if (literal) options |= PCRE2_LITERAL;
+  // PCRE2 refuses UCP together with LITERAL; a literal needs no character classes anyway.
+  const uint32_t options = literal ? PCRE2_UTF | PCRE2_LITERAL : PCRE2_UTF | PCRE2_UCP;
   code_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options,
                               &error_code, &error_offset, nullptr);
   if (!code_->code)

@@ -195,6 +195,22 @@ void parse_post_processor(const JsonAt& node, SpecialTemplate& result) {
   }
 }
 
+// A section written back with "type" first and the other keys sorted, so that an export reads
+// well and exporting a re-loaded export gives the same text.
+nlohmann::ordered_json type_first(const nlohmann::json& node) {
+  if (node.is_array()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& item : node) out.push_back(type_first(item));
+    return out;
+  }
+  if (!node.is_object()) return nlohmann::ordered_json::parse(node.dump());
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (node.contains("type")) out["type"] = type_first(node.at("type"));
+  for (const auto& [key, value] : node.items())
+    if (key != "type") out[key] = type_first(value);
+  return out;
+}
+
 // JSON text of a string, for the hand-written vocab and merges sections.
 std::string quote(const std::string& text) { return nlohmann::json(text).dump(); }
 
@@ -214,11 +230,11 @@ std::shared_ptr<const TokenizerCore> parse_tokenizer_json(const std::string& tex
   parse_added_tokens(root, *core);
   if (root.has("post_processor")) {
     parse_post_processor(root.at("post_processor"), core->special_template);
-    core->post_processor_json = nlohmann::ordered_json::parse(document.at("post_processor").dump());
+    core->post_processor_json = type_first(document.at("post_processor"));
   }
   if (root.has("decoder")) {
     check_decoder(root.at("decoder"));
-    core->decoder_json = nlohmann::ordered_json::parse(document.at("decoder").dump());
+    core->decoder_json = type_first(document.at("decoder"));
   }
   if (root.has("padding") && root.at("padding").has("pad_id"))
     core->default_pad = token_id(root.at("padding").at("pad_id"));
