@@ -165,16 +165,27 @@ std::string newer_message(const std::string& path, int64_t version) {
          " this LoRA Lab understands; open it with a newer LoRA Lab (the file was left unchanged)";
 }
 
-// Refuses files that are SQLite but not ours, and stores from a newer version.
-void check_identity(Database& db, const std::string& path, int64_t app_id, int64_t version) {
+// Refuses files that are SQLite but not ours, and stores from a newer version. Returns the schema
+// version found (0: a new, empty file).
+int64_t check_identity(Database& db, const std::string& path) {
+  // One statement, one snapshot: another process may be creating this store at this moment.
+  Statement read(db,
+                 "SELECT (SELECT application_id FROM pragma_application_id()), "
+                 "(SELECT user_version FROM pragma_user_version()), "
+                 "(SELECT count(*) FROM sqlite_schema)",
+                 false);
+  read.step();
+  int64_t app_id = read.int64(0), version = read.int64(1);
+  bool empty = read.int64(2) == 0;
+  read.reset();
   if (version > kStoreSchemaVersion && app_id == kApplicationId)
     throw Error(newer_message(path, version));
-  bool empty = db.query_int("SELECT count(*) FROM sqlite_schema") == 0;
-  if (app_id == 0 && version == 0 && empty) return;  // new store
+  if (app_id == 0 && version == 0 && empty) return 0;  // new store
   if (app_id != kApplicationId)
     throw Error(path + ": an SQLite database but not a LoRA Lab experiment store " +
                 "(application_id " + std::to_string(app_id) + ", expected " +
                 std::to_string(kApplicationId) + ")");
+  return version;
 }
 
 void set_wal(Database& db) {
@@ -212,9 +223,7 @@ int open_store_file(Database& db, const std::string& path, const StoreOptions& o
   if (sqlite3_db_readonly(db.get(), "main") == 1)
     throw Error(path + ": the file is read-only; the experiment store needs write access");
 
-  int64_t app_id = db.query_int("PRAGMA application_id");
-  int64_t found = db.query_int("PRAGMA user_version");
-  check_identity(db, path, app_id, found);
+  int64_t found = check_identity(db, path);
 
   set_wal(db);
   // NORMAL: in WAL mode a commit survives a process crash; only a power cut may lose the last
