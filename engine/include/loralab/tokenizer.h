@@ -19,7 +19,7 @@ class Tokenizer {
   static Tokenizer load(const std::string& path);
   // Parses tokenizer.json text; `source` names it in error messages. Refuses, by name, every
   // component it does not implement (a model other than BPE, a normalizer, a pre-tokenizer other
-  // than ByteLevel/Split/Sequence, a decoder other than ByteLevel, byte_fallback, ...).
+  // than ByteLevel/Split/Digits/Sequence, a decoder other than ByteLevel, byte_fallback, ...).
   static Tokenizer from_json(const std::string& json_text, const std::string& source);
   // vocab.json text ({token: id}) + merges.txt text ("a b" per line, optional "#version" first
   // line). The result behaves like GPT-2: ByteLevel split with the GPT-2 regex, no added tokens.

@@ -130,11 +130,18 @@ void parse_into(const JsonAt& node, std::vector<PreTokenizerStep>& steps) {
     for (size_t i = 0; i < list.node.size(); ++i) parse_into(list.element(i), steps);
   } else if (type == "Split") {
     steps.push_back(parse_split(node));
+  } else if (type == "Digits") {
+    PreTokenizerStep step;
+    step.kind = PreTokenizerStep::Kind::Digits;
+    step.individual_digits = node.boolean_or("individual_digits", false);
+    step.regex = std::make_shared<const Regex>(R"(\p{N})", false, node.where());
+    step.behavior = step.individual_digits ? SplitBehavior::Isolated : SplitBehavior::Contiguous;
+    steps.push_back(step);
   } else if (type == "ByteLevel") {
     steps.push_back(parse_byte_level(node));
   } else {
     throw Error(node.where() + ": pre-tokenizer type " + type +
-                " is not supported (supported: ByteLevel, Split, Sequence)");
+                " is not supported (supported: ByteLevel, Split, Digits, Sequence)");
   }
 }
 
@@ -168,7 +175,10 @@ nlohmann::ordered_json PreTokenizer::to_json() const {
   std::vector<nlohmann::ordered_json> nodes;
   for (const auto& step : steps_) {
     nlohmann::ordered_json node;
-    if (step.kind == PreTokenizerStep::Kind::Split) {
+    if (step.kind == PreTokenizerStep::Kind::Digits) {
+      node["type"] = "Digits";
+      node["individual_digits"] = step.individual_digits;
+    } else if (step.kind == PreTokenizerStep::Kind::Split) {
       node["type"] = "Split";
       node["pattern"][step.regex->literal() ? "String" : "Regex"] = step.regex->pattern();
       node["behavior"] = kBehaviorNames[static_cast<int>(step.behavior)];

@@ -1,6 +1,6 @@
 // Pre-tokenizers of a byte-level BPE tokenizer.json: Split (regex or literal, each behaviour
-// except invert) and ByteLevel (optional prefix space, optional GPT-2 regex split), alone or in a
-// Sequence. They cut raw text into words; the BPE model then encodes each word's bytes.
+// except invert), Digits and ByteLevel (optional prefix space, optional GPT-2 regex split), alone
+// or in a Sequence. They cut raw text into words; the BPE model then encodes each word's bytes.
 #pragma once
 #include <deque>
 #include <memory>
@@ -19,11 +19,12 @@ extern const char* const kGpt2SplitPattern;
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 
 struct PreTokenizerStep {
-  enum class Kind { Split, ByteLevel };
+  enum class Kind { Split, Digits, ByteLevel };
   Kind kind = Kind::ByteLevel;
-  // Split
+  // Split (Digits is a Split on \p{N}: Isolated when individual_digits, else Contiguous)
   std::shared_ptr<const Regex> regex;
   SplitBehavior behavior = SplitBehavior::Isolated;
+  bool individual_digits = false;
   // ByteLevel
   bool add_prefix_space = false;
   bool trim_offsets = true;  // offsets only; kept so to_json writes it back

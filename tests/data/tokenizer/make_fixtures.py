@@ -123,6 +123,13 @@ def main():
              "use_regex": True}, template]},
         ignore_merges=True))
 
+    # SmolLM style: digits split one by one before ByteLevel; the merge "1 2" shows the split.
+    digit_merges = MERGES + [("1", "2")]
+    write("tiny_digits.json", tokenizer_json(
+        base_vocab(digit_merges), digit_merges, [],
+        {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True},
+                                                byte_level()]}))
+
     # Added tokens with lstrip / rstrip / single_word, and ByteLevel's add_prefix_space.
     n = len(vocab)
     write("tiny_added.json", tokenizer_json(vocab, MERGES, [
