@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "lora_flags.h"
 #include "loralab/error.h"
 #include "loralab/model.h"
 #include "loralab/runtime.h"
@@ -13,8 +14,8 @@ namespace loralab::cli {
 namespace {
 
 int run_logits(const std::vector<std::string>& argv) {
-  Args args(argv, {"all"});
-  args.reject_unknown({"model", "tokens", "precision", "threads", "all"});
+  Args args(argv, {"all", "merged"});
+  args.reject_unknown({"model", "tokens", "precision", "threads", "all", "adapter", "merged"});
   ModelLoadOptions options;
   options.precision = parse_precision(args.get_or("precision", "fp32"), "--precision");
   if (auto threads = args.get_int("threads", 0); threads < 0)
@@ -27,6 +28,9 @@ int run_logits(const std::vector<std::string>& argv) {
     tokens.push_back(static_cast<int32_t>(id));
   }
   auto model = Model::load(args.required("model"), options);
+  if (load_adapter_flags(*model, args) == 0 && args.has("merged"))
+    throw Error("--merged needs at least one --adapter");
+  if (args.has("merged")) merge_adapters(*model);
   const auto vocab = static_cast<size_t>(model->config().vocab_size);
   nlohmann::json out;
   if (args.has("all")) {
@@ -44,10 +48,11 @@ int run_logits(const std::vector<std::string>& argv) {
 const CommandRegistrar kRegistrar(
     "logits",
     {"logits of a token sequence (JSON array)",
-     "usage: loralab-cli logits --model DIR --tokens 1,2,3 [--precision fp32|bf16] [--threads N]\n"
-     "                          [--all]\n"
+     "usage: loralab-cli logits --model DIR --tokens 1,2,3 [--adapter DIR[:WEIGHT]]...\n"
+     "                          [--merged] [--precision fp32|bf16] [--threads N] [--all]\n"
      "Prints the float logits at the last position as a JSON array; --all prints one array per\n"
-     "position.",
+     "position. Each --adapter (PEFT folder) is applied live with its weight (default 1.0);\n"
+     "--merged folds them into the weights first.",
      run_logits});
 
 }  // namespace

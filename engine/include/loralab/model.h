@@ -9,8 +9,8 @@
 
 namespace loralab {
 
-enum class Precision { F32, BF16 };
-const char* precision_name(Precision precision);          // "fp32", "bf16"
+enum class Precision { F32, BF16, F64 };  // F64: for gradient checks
+const char* precision_name(Precision precision);          // "fp32", "bf16", "fp64"
 Precision parse_precision(const std::string& text, const std::string& what);  // fp32|f32|bf16
 
 struct ModelLoadOptions {
@@ -22,6 +22,9 @@ class Model {
   // Loads config.json and the safetensors weights of a Hugging Face folder. Throws loralab::Error
   // naming the file, the tensor or key, the expected and the found shape.
   static std::shared_ptr<Model> load(const std::string& dir, const ModelLoadOptions& options = {});
+  // A model with seeded random weights (std 0.02, norms 1) for benchmarks and tests; no folder.
+  static std::shared_ptr<Model> random(const ModelConfig& config, uint64_t seed,
+                                       const ModelLoadOptions& options = {});
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;

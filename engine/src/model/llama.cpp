@@ -16,7 +16,8 @@ RMSNormImpl::RMSNormImpl(torch::Tensor w, double eps_value) : eps(eps_value) {
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   // As transformers: normalise in float32, cast back, then scale by the weight.
-  auto x32 = x.to(torch::kFloat32);
+  // (float64 models, used for gradient checks, stay in float64.)
+  auto x32 = x.scalar_type() == torch::kFloat64 ? x : x.to(torch::kFloat32);
   auto normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
   return weight * normed.to(x.scalar_type());
 }
@@ -130,7 +131,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     scores = (scores.view({batch, kv_heads_, group, steps, total}) + mask)
                  .view({batch, kv_heads_, group * steps, total});
   }
-  torch::Tensor probs = scores.scalar_type() == torch::kFloat32
+  const bool full_precision =
+      scores.scalar_type() == torch::kFloat32 || scores.scalar_type() == torch::kFloat64;
+  torch::Tensor probs = full_precision
                             ? torch::softmax(scores, -1)
                             : torch::softmax(scores, -1, torch::kFloat32).to(scores.scalar_type());
   auto out = torch::matmul(probs, v);  // (B, nkv, g*T, hd) = (B, nh, T, hd) regrouped
@@ -239,7 +242,7 @@ torch::Tensor LlamaImpl::hidden_states(const torch::Tensor& ids, KVCache* cache)
 
 torch::Tensor LlamaImpl::logits(const torch::Tensor& hidden) {
   auto out = lm_head ? lm_head(hidden) : F::linear(hidden, embed_tokens);
-  return out.to(torch::kFloat32);
+  return out.scalar_type() == torch::kFloat64 ? out : out.to(torch::kFloat32);
 }
 
 std::vector<std::pair<std::string, lora::LoraLinear>> LlamaImpl::projections() const {

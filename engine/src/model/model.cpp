@@ -8,12 +8,17 @@
 namespace loralab {
 
 const char* precision_name(Precision precision) {
-  return precision == Precision::BF16 ? "bf16" : "fp32";
+  switch (precision) {
+    case Precision::BF16: return "bf16";
+    case Precision::F64: return "fp64";
+    default: return "fp32";
+  }
 }
 
 Precision parse_precision(const std::string& text, const std::string& what) {
   if (text == "fp32" || text == "f32" || text == "float32") return Precision::F32;
   if (text == "bf16" || text == "bfloat16") return Precision::BF16;
+  if (text == "fp64" || text == "f64" || text == "float64") return Precision::F64;
   throw Error(what + ": expected fp32 or bf16, got '" + text + "'");
 }
 

@@ -1,0 +1,119 @@
+// Training data for a run: read, split, tokenize with the model's tokenizer and pack into rows.
+#include <ATen/autocast_mode.h>
+
+#include "loralab/error.h"
+#include "loralab/tokenizer.h"
+#include "train/train_internal.h"
+
+namespace loralab::training {
+namespace {
+
+PackedBatchSet pack(const std::vector<Example>& examples, const Tokenizer& tokenizer,
+                    const ModelConfig& config, const TrainSpec& spec, bool shuffle) {
+  std::vector<TokenizedExample> tokenized;
+  tokenized.reserve(examples.size());
+  auto encode = [&](const std::string& text) { return tokenizer.encode(text); };
+  for (const auto& example : examples) tokenized.push_back(tokenize_example(example, encode));
+  PackOptions options;
+  options.seq_len = spec.seq_len;
+  options.bos = tokenizer.bos_id();
+  if (!options.bos && !config.bos_token_ids.empty()) options.bos = int32_t(config.bos_token_ids.front());
+  options.eos = tokenizer.eos_id();
+  if (!options.eos && !config.eos_token_ids.empty()) options.eos = int32_t(config.eos_token_ids.front());
+  options.pad = tokenizer.pad_id();
+  options.pack = spec.pack;
+  options.shuffle = shuffle;
+  options.seed = spec.seed;
+  options.vocab_size = config.vocab_size;
+  return pack_examples(tokenized, options);
+}
+
+}  // namespace
+
+PreparedData prepare_data(const Model& model, const TrainSpec& spec) {
+  const auto& folder = model.folder();
+  if (!folder.tokenizer_path)
+    throw Error("model folder " + folder.dir + " has no tokenizer.json (or vocab.json + merges.txt); "
+                "training needs one to read text data");
+  auto tokenizer = Tokenizer::load(*folder.tokenizer_path);
+  PreparedData data;
+  auto split = load_train_validation(spec.data, spec.validation, spec.validation_ratio, spec.seed);
+  data.train = pack(split.train, tokenizer, model.config(), spec, /*shuffle=*/true);
+  if (!split.validation.empty())
+    data.validation = pack(split.validation, tokenizer, model.config(), spec, /*shuffle=*/false);
+  if (spec.reference)
+    data.reference = pack(read_dataset(*spec.reference), tokenizer, model.config(), spec, false);
+  const std::string settings = "seq=" + std::to_string(spec.seq_len) + ";pack=" +
+                               std::to_string(spec.pack) + ";tokenizer=" + *folder.tokenizer_path;
+  data.fingerprint = dataset_fingerprint(spec.data, settings);
+  return data;
+}
+
+BatchTensors batch_tensors(const PackedBatchSet& set, const std::vector<int64_t>& rows) {
+  const int64_t t = set.seq_len, b = static_cast<int64_t>(rows.size());
+  BatchTensors out;
+  out.inputs = torch::empty({b, t}, torch::kInt64);
+  out.targets = torch::empty({b, t}, torch::kInt64);
+  out.mask = torch::empty({b, t}, torch::kFloat32);
+  auto* in = out.inputs.data_ptr<int64_t>();
+  auto* tg = out.targets.data_ptr<int64_t>();
+  auto* mk = out.mask.data_ptr<float>();
+  for (int64_t r = 0; r < b; ++r) {
+    auto input = set.input_row(rows[r]);
+    auto target = set.target_row(rows[r]);
+    auto mask = set.mask_row(rows[r]);
+    for (int64_t i = 0; i < t; ++i) {
+      in[r * t + i] = input[i];
+      tg[r * t + i] = target[i];
+      mk[r * t + i] = mask[i];
+      out.counted += mask[i];
+    }
+  }
+  return out;
+}
+
+std::pair<torch::Tensor, int64_t> masked_loss_sum(model::LlamaImpl& net, const torch::Tensor& inputs,
+                                                  const torch::Tensor& targets,
+                                                  const torch::Tensor& mask) {
+  auto logits = net.forward(inputs);  // (B, T, V) float32
+  auto losses = torch::nn::functional::cross_entropy(
+      logits.view({-1, logits.size(-1)}), targets.view({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  auto flat_mask = mask.view({-1});
+  return {(losses * flat_mask).sum(), static_cast<int64_t>(flat_mask.sum().item<float>())};
+}
+
+AutocastScope::AutocastScope(bool enabled) : enabled_(enabled), previous_(at::autocast::is_cpu_enabled()) {
+  if (!enabled_) return;
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+}
+
+AutocastScope::~AutocastScope() {
+  if (!enabled_) return;
+  at::autocast::set_cpu_enabled(previous_);
+  at::autocast::clear_cache();
+}
+
+double mean_loss(model::LlamaImpl& net, const PackedBatchSet& set, int64_t batch, int64_t max_rows,
+                 Precision precision) {
+  torch::NoGradGuard no_grad;
+  AutocastScope autocast(precision == Precision::BF16);
+  const bool was_training = net.is_training();
+  net.eval();
+  const int64_t rows = max_rows > 0 ? std::min(max_rows, set.rows()) : set.rows();
+  double sum = 0;
+  int64_t counted = 0;
+  for (int64_t start = 0; start < rows; start += batch) {
+    std::vector<int64_t> chosen;
+    for (int64_t r = start; r < std::min(rows, start + batch); ++r) chosen.push_back(r);
+    auto tensors = batch_tensors(set, chosen);
+    auto [loss, n] = masked_loss_sum(net, tensors.inputs, tensors.targets, tensors.mask);
+    sum += loss.item<double>();
+    counted += n;
+  }
+  if (was_training) net.train();
+  return counted > 0 ? sum / double(counted) : 0.0;
+}
+
+}  // namespace loralab::training
