@@ -95,6 +95,29 @@ class TestModelGolden : public QObject {
     QVERIFY2(diff < 0.05 * range, qPrintable(QString("diff %1 range %2").arg(diff).arg(range)));
   }
 
+  void config_disagreeing_with_weights_names_the_tensor() {
+    QTemporaryDir dir;
+    const QString src = QString(LORALAB_TEST_DATA) + "/models/llama_f32/";
+    QFile::copy(src + "model.safetensors", dir.path() + "/model.safetensors");
+    QFile in(src + "config.json");
+    in.open(QIODevice::ReadOnly);
+    auto config = QJsonDocument::fromJson(in.readAll()).object();
+    config["intermediate_size"] = 48;
+    QFile out(dir.path() + "/config.json");
+    out.open(QIODevice::WriteOnly);
+    out.write(QJsonDocument(config).toJson());
+    out.close();
+    try {
+      loralab::Model::load(dir.path().toStdString());
+      QFAIL("expected an error");
+    } catch (const loralab::Error& e) {
+      const QString message = e.what();
+      QVERIFY2(message.contains("model.layers.0.mlp.gate_proj.weight") && message.contains("[64,32]") &&
+                   message.contains("[48,32]") && message.contains("intermediate_size"),
+               e.what());
+    }
+  }
+
   void out_of_vocabulary_token_is_refused() {
     auto g = read_golden("llama_f32");
     auto model = loralab::Model::load(g.dir.toStdString());

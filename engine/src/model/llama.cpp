@@ -204,21 +204,20 @@ LlamaImpl::LlamaImpl(const ModelConfig& config, WeightSource& weights, torch::Sc
     const std::string p = "model.layers." + std::to_string(i);
     const std::string attn_q = dims({"num_attention_heads × head_dim", "hidden_size"});
     const std::string attn_kv = dims({"num_key_value_heads × head_dim", "hidden_size"});
-    Attention attention(config, linear(p + ".self_attn.q_proj", q_out, hidden, attn_q, qkv_bias),
-                        linear(p + ".self_attn.k_proj", kv_out, hidden, attn_kv, qkv_bias),
-                        linear(p + ".self_attn.v_proj", kv_out, hidden, attn_kv, qkv_bias),
-                        linear(p + ".self_attn.o_proj", hidden, q_out,
-                               dims({"hidden_size", "num_attention_heads × head_dim"}), false));
+    // Locals, not call arguments, so weights load (and errors name them) in file order.
+    auto q = linear(p + ".self_attn.q_proj", q_out, hidden, attn_q, qkv_bias);
+    auto k = linear(p + ".self_attn.k_proj", kv_out, hidden, attn_kv, qkv_bias);
+    auto v = linear(p + ".self_attn.v_proj", kv_out, hidden, attn_kv, qkv_bias);
+    auto o = linear(p + ".self_attn.o_proj", hidden, q_out,
+                    dims({"hidden_size", "num_attention_heads × head_dim"}), false);
     const std::string mlp_in = dims({"intermediate_size", "hidden_size"});
-    Mlp mlp(linear(p + ".mlp.gate_proj", inter, hidden, mlp_in, config.mlp_bias),
-            linear(p + ".mlp.up_proj", inter, hidden, mlp_in, config.mlp_bias),
-            linear(p + ".mlp.down_proj", hidden, inter, dims({"hidden_size", "intermediate_size"}),
-                   config.mlp_bias));
-    DecoderLayer layer(RMSNorm(norm_weight(p + ".input_layernorm.weight"), config.rms_norm_eps),
-                       attention,
-                       RMSNorm(norm_weight(p + ".post_attention_layernorm.weight"),
-                               config.rms_norm_eps),
-                       mlp);
+    auto gate = linear(p + ".mlp.gate_proj", inter, hidden, mlp_in, config.mlp_bias);
+    auto up = linear(p + ".mlp.up_proj", inter, hidden, mlp_in, config.mlp_bias);
+    auto down = linear(p + ".mlp.down_proj", hidden, inter, dims({"hidden_size", "intermediate_size"}),
+                       config.mlp_bias);
+    auto input_norm = RMSNorm(norm_weight(p + ".input_layernorm.weight"), config.rms_norm_eps);
+    auto post_norm = RMSNorm(norm_weight(p + ".post_attention_layernorm.weight"), config.rms_norm_eps);
+    DecoderLayer layer(input_norm, Attention(config, q, k, v, o), post_norm, Mlp(gate, up, down));
     layer_list->push_back(layer);
     layers.push_back(layer);
   }
