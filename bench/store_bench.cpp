@@ -85,8 +85,8 @@ void time_query(const char* what, const std::function<size_t()>& query) {
   std::sort(wall.begin(), wall.end());
   std::sort(cpu.begin(), cpu.end());
   double median_cpu = cpu[cpu.size() / 2];
-  std::printf("  %-46s wall %7.2f ms  cpu %7.2f ms  (%zu results)%s\n", what,
-              wall[wall.size() / 2], median_cpu, result, median_cpu <= 50 ? "" : "  > 50 ms target");
+  std::printf("  %-46s wall %7.2f ms  cpu %7.2f ms  (%zu results)%s\n", what, wall[wall.size() / 2],
+              median_cpu, result, median_cpu <= 50 ? "" : "  > 50 ms target");
 }
 
 // Stands in for a training step's compute: a fixed amount of arithmetic.
@@ -99,9 +99,9 @@ double fake_step(int iterations) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fs::path folder = argc > 1 ? fs::path(argv[1])
-                             : fs::temp_directory_path() /
-                                   ("loralab-store-bench-" + std::to_string(::getpid()));
+  fs::path folder =
+      argc > 1 ? fs::path(argv[1])
+               : fs::temp_directory_path() / ("loralab-store-bench-" + std::to_string(::getpid()));
   bool remove_after = argc <= 1;
   fs::create_directories(folder);
   try {
@@ -120,8 +120,10 @@ int main(int argc, char** argv) {
     double cpu_start = cpu_seconds();
     for (int r = 0; r < kRuns; ++r) store.insert_metrics(ids[r], rows[r]);
     double bulk = seconds_since(start), bulk_cpu = cpu_seconds() - cpu_start;
-    std::printf("insert 1M metric rows, insert_metrics (500 transactions): wall %.3f s, cpu %.3f s "
-                "(target <= 2 s)%s\n", bulk, bulk_cpu, bulk_cpu <= 2 ? "" : "  OVER TARGET");
+    std::printf(
+        "insert 1M metric rows, insert_metrics (500 transactions): wall %.3f s, cpu %.3f s "
+        "(target <= 2 s)%s\n",
+        bulk, bulk_cpu, bulk_cpu <= 2 ? "" : "  OVER TARGET");
 
     // 2. The same rows through MetricWriter with its default batching (64 rows or 1 s).
     std::string writer_path = (folder / "writer.sqlite").string();
@@ -140,13 +142,16 @@ int main(int argc, char** argv) {
         batches += writer.committed_batches();
       }
       double through_writer = seconds_since(start), writer_cpu = cpu_seconds() - cpu_start;
-      std::printf("insert 1M metric rows, MetricWriter (%lld batches): wall %.3f s, cpu %.3f s = "
-                  "%.2f us cpu per row\n", static_cast<long long>(batches), through_writer,
-                  writer_cpu, writer_cpu * 1e6 / (double(kRuns) * kSteps));
+      std::printf(
+          "insert 1M metric rows, MetricWriter (%lld batches): wall %.3f s, cpu %.3f s = "
+          "%.2f us cpu per row\n",
+          static_cast<long long>(batches), through_writer, writer_cpu,
+          writer_cpu * 1e6 / (double(kRuns) * kSteps));
     }
 
     // 3. Comparison queries over the bulk store.
-    std::printf("queries over %d runs x %d steps (%d repeats each):\n", kRuns, kSteps, kQueryRepeats);
+    std::printf("queries over %d runs x %d steps (%d repeats each):\n", kRuns, kSteps,
+                kQueryRepeats);
     time_query("list_runs, all, sorted by best_val_loss", [&] {
       loralab::RunQuery query;
       query.sort_by = "best_val_loss";
@@ -162,21 +167,16 @@ int main(int argc, char** argv) {
       return store.list_runs(query).size();
     });
     std::vector<int64_t> ten(ids.begin(), ids.begin() + 10), fifty(ids.begin(), ids.begin() + 50);
-    time_query("curves, 10 runs train loss -> 500 points", [&] {
-      return store.curves(ten, loralab::CurveMetric::TrainLoss, 500).size();
-    });
-    time_query("curves, 50 runs train loss -> 200 points", [&] {
-      return store.curves(fifty, loralab::CurveMetric::TrainLoss, 200).size();
-    });
-    time_query("curves, 50 runs val loss (every 50 steps)", [&] {
-      return store.curves(fifty, loralab::CurveMetric::ValLoss, 200).size();
-    });
-    time_query("curves, all 500 runs train loss -> 200 points", [&] {
-      return store.curves(ids, loralab::CurveMetric::TrainLoss, 200).size();
-    });
-    time_query("rank x alpha best val loss (q_proj+v_proj)", [&] {
-      return store.rank_alpha_grid("q_proj+v_proj").size();
-    });
+    time_query("curves, 10 runs train loss -> 500 points",
+               [&] { return store.curves(ten, loralab::CurveMetric::TrainLoss, 500).size(); });
+    time_query("curves, 50 runs train loss -> 200 points",
+               [&] { return store.curves(fifty, loralab::CurveMetric::TrainLoss, 200).size(); });
+    time_query("curves, 50 runs val loss (every 50 steps)",
+               [&] { return store.curves(fifty, loralab::CurveMetric::ValLoss, 200).size(); });
+    time_query("curves, all 500 runs train loss -> 200 points",
+               [&] { return store.curves(ids, loralab::CurveMetric::TrainLoss, 200).size(); });
+    time_query("rank x alpha best val loss (q_proj+v_proj)",
+               [&] { return store.rank_alpha_grid("q_proj+v_proj").size(); });
     time_query("pareto front params vs best val loss", [&] { return store.pareto_front().size(); });
     time_query("metrics of one run (2,000 rows)", [&] { return store.metrics(ids[7]).size(); });
 
@@ -223,10 +223,11 @@ int main(int argc, char** argv) {
     std::printf("training-step overhead of MetricWriter (default 64 rows / 1 s):\n");
     std::printf("  writer alone: %.2f us cpu (%.2f us wall) per step, commits included\n",
                 per_add * 1e6, per_add_wall * 1e6);
-    std::printf("  side by side, fake step of %.3f ms cpu: plain %.3f s, with writer %.3f s over "
-                "%.0f steps each -> %+.2f%%\n",
-                plain / total_steps * 1e3, plain, with_writer, total_steps,
-                (with_writer - plain) / plain * 100);
+    std::printf(
+        "  side by side, fake step of %.3f ms cpu: plain %.3f s, with writer %.3f s over "
+        "%.0f steps each -> %+.2f%%\n",
+        plain / total_steps * 1e3, plain, with_writer, total_steps,
+        (with_writer - plain) / plain * 100);
     std::printf("  writer cost relative to a 10 ms step: %.4f%%, to a 1 ms step: %.3f%%\n",
                 per_add / 0.010 * 100, per_add / 0.001 * 100);
     std::error_code ec;

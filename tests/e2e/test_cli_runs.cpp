@@ -80,8 +80,8 @@ class TestCliRuns : public QObject {
     int64_t dead = gone.processId();
     gone.waitForFinished();
     store_test::RawDb(db_.toStdString())
-        .exec("UPDATE runs SET owner_pid = " + std::to_string(dead) + " WHERE id = " +
-              std::to_string(orphan_id));
+        .exec("UPDATE runs SET owner_pid = " + std::to_string(dead) +
+              " WHERE id = " + std::to_string(orphan_id));
     QCOMPARE(sweep_runs.size(), size_t(2));
   }
 
@@ -171,7 +171,8 @@ class TestCliRuns : public QObject {
 
     result = cli({"--db", db_, "--where", "colour=red"});
     QCOMPARE(result.exit_code, 1);
-    QVERIFY2(result.err.contains("--where") && result.err.contains("colour"), qPrintable(result.err));
+    QVERIFY2(result.err.contains("--where") && result.err.contains("colour"),
+             qPrintable(result.err));
     result = cli({"--db", db_, "--sweep", "99"});
     QCOMPARE(result.exit_code, 1);
     QVERIFY2(result.err.contains("no sweep with id 99"), qPrintable(result.err));

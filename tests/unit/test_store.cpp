@@ -100,7 +100,9 @@ class TestStore : public QObject {
     QCOMPARE(raw.text("PRAGMA journal_mode"), std::string("wal"));
     for (const char* table : {"runs", "metrics", "samples", "sweeps", "artifacts"})
       QCOMPARE(raw.integer(std::string("SELECT count(*) FROM sqlite_schema WHERE type='table' AND "
-                                       "name='") + table + "'"), 1LL);
+                                       "name='") +
+                           table + "'"),
+               1LL);
     QCOMPARE(raw.text("PRAGMA integrity_check"), std::string("ok"));
     // Reopening an up-to-date store changes nothing.
     ExperimentStore again(path);
@@ -121,18 +123,21 @@ class TestStore : public QObject {
       RawDb raw(path);
       raw.exec(kHandSchemaV1);
       raw.exec(
-          "INSERT INTO sweeps (id, name, grid, created_at) VALUES (1, 'old sweep', 'rank=4,8', 1000);"
+          "INSERT INTO sweeps (id, name, grid, created_at) VALUES (1, 'old sweep', 'rank=4,8', "
+          "1000);"
           "INSERT INTO runs (id, name, status, created_at, config_json, rank, alpha, targets, "
           "  best_val_loss, best_val_step, sweep_id, tags) VALUES (1, 'old run', 'done', 1000, "
           "  '{\"rank\":4}', 4, 8, 'q_proj+v_proj', 1.25, 20, 1, '[\"old\"]');"
           "INSERT INTO runs (id, name, status, created_at, queue_position) "
           "  VALUES (2, 'waiting', 'queued', 1001, 1);"
           "INSERT INTO metrics (run_id, step, train_loss) VALUES (1, 1, 3.0), (1, 2, 2.5);"
-          "INSERT INTO samples (run_id, prompt, text, created_at) VALUES (1, 'Once', 'upon', 1000);");
+          "INSERT INTO samples (run_id, prompt, text, created_at) VALUES (1, 'Once', 'upon', "
+          "1000);");
       if (version >= 2) {
         raw.exec(kHandSchemaV2Addition);
-        raw.exec("INSERT INTO artifacts (run_id, kind, path, created_at) "
-                 "VALUES (1, 'export', '/tmp/a', 1000)");
+        raw.exec(
+            "INSERT INTO artifacts (run_id, kind, path, created_at) "
+            "VALUES (1, 'export', '/tmp/a', 1000)");
       }
       raw.exec("PRAGMA application_id = " + std::to_string(kApplicationId) +
                "; PRAGMA user_version = " + std::to_string(version));
@@ -162,7 +167,8 @@ class TestStore : public QObject {
     QCOMPARE(raw.integer("PRAGMA user_version"), (long long)loralab::kStoreSchemaVersion);
     QCOMPARE(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name IN "
                          "('runs_by_status', 'samples_by_run', 'metrics_val_loss', "
-                         "'artifacts_by_run')"), 4LL);
+                         "'artifacts_by_run')"),
+             4LL);
     QCOMPARE(raw.text("PRAGMA integrity_check"), std::string("ok"));
     QCOMPARE(raw.text("PRAGMA foreign_key_check"), std::string());
   }
@@ -232,7 +238,10 @@ class TestStore : public QObject {
     qunsetenv("XDG_DATA_HOME");
     QCOMPARE(loralab::default_store_path(),
              std::string("/home/someone/.local/share/loralab/experiments.sqlite"));
-    if (saved_xdg.isNull()) qunsetenv("XDG_DATA_HOME"); else qputenv("XDG_DATA_HOME", saved_xdg);
+    if (saved_xdg.isNull())
+      qunsetenv("XDG_DATA_HOME");
+    else
+      qputenv("XDG_DATA_HOME", saved_xdg);
     qputenv("HOME", saved_home);
   }
 
@@ -318,7 +327,8 @@ class TestStore : public QObject {
       writer.add(metric(5, 5.0, 6.0));
       QCOMPARE(reader.metric_count(id), int64_t(5));
       for (int step = 6; step <= 12; ++step)
-        writer.add(metric(step, 10.0 - step, step == 10 ? std::optional<double>(4.5) : std::nullopt));
+        writer.add(
+            metric(step, 10.0 - step, step == 10 ? std::optional<double>(4.5) : std::nullopt));
       QCOMPARE(reader.metric_count(id), int64_t(10));
       QCOMPARE(writer.committed_batches(), int64_t(2));
       writer.flush();
@@ -360,8 +370,8 @@ class TestStore : public QObject {
     { ExperimentStore create(path); }
     constexpr int kBatch = 25;
     QProcess child;
-    child.start(STORE_WRITER_CHILD, {QString::fromStdString(path), "0", QString::number(kBatch),
-                                     "300"});
+    child.start(STORE_WRITER_CHILD,
+                {QString::fromStdString(path), "0", QString::number(kBatch), "300"});
     QVERIFY(child.waitForStarted());
     int64_t run_id = 0, seen = 0;
     QElapsedTimer timer;
@@ -386,8 +396,8 @@ class TestStore : public QObject {
     QVERIFY(run.error_message.find("ended without finishing") != std::string::npos);
     auto rows = store.metrics(run_id);
     int64_t committed = static_cast<int64_t>(rows.size());
-    QCOMPARE(committed % kBatch, int64_t(0));        // whole batches only
-    QVERIFY(committed >= seen / kBatch * kBatch);     // every batch handed over before the kill
+    QCOMPARE(committed % kBatch, int64_t(0));      // whole batches only
+    QVERIFY(committed >= seen / kBatch * kBatch);  // every batch handed over before the kill
     for (int64_t i = 0; i < committed; ++i) QCOMPARE(rows[static_cast<size_t>(i)].step, i + 1);
     QCOMPARE(RawDb(path).text("PRAGMA integrity_check"), std::string("ok"));
   }
@@ -416,15 +426,19 @@ class TestStore : public QObject {
     int64_t remote = running("other host, fresh heartbeat");
     int64_t remote_silent = running("other host, old heartbeat");
     RawDb raw(path);
-    raw.exec("UPDATE runs SET owner_pid = " + std::to_string(dead_pid()) + ", status = 'paused' "
-             "WHERE id = " + std::to_string(dead));
+    raw.exec("UPDATE runs SET owner_pid = " + std::to_string(dead_pid()) +
+             ", status = 'paused' "
+             "WHERE id = " +
+             std::to_string(dead));
     raw.exec("UPDATE runs SET owner_pid = 1, heartbeat_at = heartbeat_at - 100000 WHERE id = " +
              std::to_string(silent));
     raw.exec("UPDATE runs SET owner_pid = 1 WHERE id = " + std::to_string(alive));
     raw.exec("UPDATE runs SET owner_pid = 999999, owner_host = 'elsewhere' WHERE id = " +
              std::to_string(remote));
-    raw.exec("UPDATE runs SET owner_pid = 1, owner_host = 'elsewhere', heartbeat_at = "
-             "heartbeat_at - 100000 WHERE id = " + std::to_string(remote_silent));
+    raw.exec(
+        "UPDATE runs SET owner_pid = 1, owner_host = 'elsewhere', heartbeat_at = "
+        "heartbeat_at - 100000 WHERE id = " +
+        std::to_string(remote_silent));
 
     ExperimentStore store(path);
     std::vector<int64_t> expected{abandoned, dead, silent, remote_silent};
@@ -491,7 +505,7 @@ class TestStore : public QObject {
         record.name = name;
         ids.push_back(store.create_run(record));
       }
-      store.move_in_queue(ids[3], 0);  // d to the head
+      store.move_in_queue(ids[3], 0);   // d to the head
       store.move_in_queue(ids[0], 99);  // a to the tail (clamped)
       store.cancel_queued(ids[1]);      // b cancelled
       QCOMPARE(store.run(ids[1]).status, RunStatus::Stopped);
@@ -549,7 +563,8 @@ class TestStore : public QObject {
     in_sweep.sweep_id = sweep;
     QCOMPARE(store.list_runs(in_sweep).size(), size_t(8));
     QCOMPARE(store.sweeps().size(), size_t(1));
-    QVERIFY(error_of([&] { store.enqueue_sweep(42, base, points); }).contains("no sweep with id 42"));
+    QVERIFY(
+        error_of([&] { store.enqueue_sweep(42, base, points); }).contains("no sweep with id 42"));
   }
 };
 

@@ -92,7 +92,8 @@ class TestStoreQueries : public QObject {
 
   void filters_by_status_sweep_tag_and_column() {
     QCOMPARE(names(store_->list_runs(with_status({RunStatus::Failed}))), Names{"c"});
-    QCOMPARE(store_->list_runs(with_status({RunStatus::Done, RunStatus::Queued})).size(), size_t(7));
+    QCOMPARE(store_->list_runs(with_status({RunStatus::Done, RunStatus::Queued})).size(),
+             size_t(7));
     RunQuery in_sweep;
     in_sweep.sweep_id = sweep_;
     QCOMPARE(names(store_->list_runs(in_sweep)), (Names{"a", "b"}));
@@ -128,7 +129,8 @@ class TestStoreQueries : public QObject {
     RunQuery query;
     query.sort_by = "password";
     QString message = error_of([&] { store_->list_runs(query); });
-    QVERIFY2(message.contains("password") && message.contains("best_val_loss"), qPrintable(message));
+    QVERIFY2(message.contains("password") && message.contains("best_val_loss"),
+             qPrintable(message));
     message = error_of([] { loralab::parse_column_condition("rank"); });
     QVERIFY2(message.contains("COLUMN OP VALUE"), qPrintable(message));
     message = error_of([] { loralab::parse_column_condition("colour=red"); });
@@ -151,7 +153,8 @@ class TestStoreQueries : public QObject {
   void rank_alpha_table_keeps_the_best_run_per_cell() {
     auto cells = store_->rank_alpha_grid("q_proj+v_proj");
     QCOMPARE(cells.size(), size_t(4));
-    auto check = [&](size_t i, int64_t rank, double alpha, double loss, const char* best, int64_t n) {
+    auto check = [&](size_t i, int64_t rank, double alpha, double loss, const char* best,
+                     int64_t n) {
       QCOMPARE(cells[i].rank, rank);
       QCOMPARE(cells[i].alpha, alpha);
       QCOMPARE(cells[i].best_val_loss, loss);
@@ -189,7 +192,8 @@ class TestStoreQueries : public QObject {
     const double ys[] = {9, 7, 8, 6, 5, 1, 4, 3, 2, 2.5};
     std::vector<loralab::MetricRow> rows;
     for (int i = 0; i < 10; ++i)
-      rows.push_back(row(i + 1, ys[i], (i + 1) % 5 == 0 ? std::optional<double>(10 - i) : std::nullopt));
+      rows.push_back(
+          row(i + 1, ys[i], (i + 1) % 5 == 0 ? std::optional<double>(10 - i) : std::nullopt));
     store_->insert_metrics(bumpy, rows);
     rows.clear();
     for (int i = 0; i < 10; ++i) rows.push_back(row(i + 1, 10 - i));
@@ -214,22 +218,25 @@ class TestStoreQueries : public QObject {
       QCOMPARE(series[0].points[i].y, expected_falling[i][1]);
     }
     // Short curves come back whole; rows without the metric are skipped; other x axes.
-    series = store_->curves({bumpy}, loralab::CurveMetric::ValLoss, 100,
-                            loralab::CurveAxis::TokensSeen);
+    series =
+        store_->curves({bumpy}, loralab::CurveMetric::ValLoss, 100, loralab::CurveAxis::TokensSeen);
     QCOMPARE(series[0].points.size(), size_t(2));
     QCOMPARE(series[0].points[0].x, 500.0);
     QCOMPARE(series[0].points[0].y, 6.0);
     QCOMPARE(series[0].points[1].x, 1000.0);
     QVERIFY(store_->curves({ids_["c"]}, loralab::CurveMetric::TrainLoss, 10)[0].points.empty());
-    QVERIFY(error_of([&] { store_->curves({bumpy}, loralab::CurveMetric::TrainLoss, 2); })
-                .contains("max_points"));
-    QVERIFY(error_of([&] { store_->curves({4242}, loralab::CurveMetric::TrainLoss, 10); })
-                .contains("4242"));
+    QVERIFY(error_of([&] {
+              store_->curves({bumpy}, loralab::CurveMetric::TrainLoss, 2);
+            }).contains("max_points"));
+    QVERIFY(error_of([&] {
+              store_->curves({4242}, loralab::CurveMetric::TrainLoss, 10);
+            }).contains("4242"));
   }
 
   void samples_and_artifacts() {
     int64_t run = ids_["a"];
-    int64_t from_run = store_->add_sample({0, run, "", "Once", R"({"temperature":0.8})", 7, "upon", 0});
+    int64_t from_run =
+        store_->add_sample({0, run, "", "Once", R"({"temperature":0.8})", 7, "upon", 0});
     int64_t blended = store_->add_sample(
         {0, std::nullopt, R"({"adapters":[{"run":1,"weight":0.5}]})", "Hi", "{}", {}, "there", 0});
     QVERIFY(blended > from_run);
@@ -238,16 +245,19 @@ class TestStoreQueries : public QObject {
     QCOMPARE(samples[0].text, std::string("upon"));
     QCOMPARE(*samples[0].seed, int64_t(7));
     QCOMPARE(samples[0].settings_json, std::string(R"({"temperature":0.8})"));
-    QVERIFY(error_of([&] { store_->add_sample({0, {}, "", "p", "{}", {}, "t", 0}); })
-                .contains("run id or a blend"));
-    QVERIFY(error_of([&] { store_->add_sample({0, run, "", "p", "temperature", {}, "t", 0}); })
-                .contains("settings_json"));
+    QVERIFY(error_of([&] {
+              store_->add_sample({0, {}, "", "p", "{}", {}, "t", 0});
+            }).contains("run id or a blend"));
+    QVERIFY(error_of([&] {
+              store_->add_sample({0, run, "", "p", "temperature", {}, "t", 0});
+            }).contains("settings_json"));
     store_->add_artifact({0, run, {}, "export", "/tmp/adapter", 0});
     store_->add_artifact({0, {}, sweep_, "report", "/tmp/report.html", 0});
     QCOMPARE(store_->artifacts_for_run(run)[0].path, std::string("/tmp/adapter"));
     QCOMPARE(store_->artifacts_for_sweep(sweep_)[0].kind, std::string("report"));
-    QVERIFY(error_of([&] { store_->add_artifact({0, {}, {}, "x", "/y", 0}); })
-                .contains("run id or a sweep id"));
+    QVERIFY(error_of([&] {
+              store_->add_artifact({0, {}, {}, "x", "/y", 0});
+            }).contains("run id or a sweep id"));
   }
 };
 

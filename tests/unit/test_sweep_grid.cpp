@@ -87,7 +87,8 @@ class TestSweepGrid : public QObject {
     // Seed 42 by SplitMix64, computed independently: u = 0.7415648787718233 → lr, then
     // u = 0.1599103928769201 → rank index 0.
     double lr = std::get<double>(*points[0].find("lr"));
-    QVERIFY2(std::abs(lr - 0.00032986148252382486) < 1e-15, qPrintable(QString::number(lr, 'g', 17)));
+    QVERIFY2(std::abs(lr - 0.00032986148252382486) < 1e-15,
+             qPrintable(QString::number(lr, 'g', 17)));
     QCOMPARE(std::get<int64_t>(*points[0].find("rank")), int64_t(4));
     std::set<int64_t> ranks;
     for (const auto& point : points) {
@@ -113,30 +114,54 @@ class TestSweepGrid : public QObject {
   void errors_name_the_key_and_value_data() {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("unknown key") << "colour=red" << "unknown key 'colour'; known keys: rank, alpha";
-    QTest::newRow("known keys listed") << "colour=red" << "weight_decay";
-    QTest::newRow("empty list") << "rank=" << "rank: empty value list";
-    QTest::newRow("empty item") << "rank=4,,8" << "rank: empty value";
-    QTest::newRow("word") << "rank=four" << "rank=four: expected a whole number >= 1, found 'four'";
-    QTest::newRow("fraction") << "rank=4.5" << "rank=4.5";
-    QTest::newRow("zero rank") << "rank=0" << "rank=0";
-    QTest::newRow("dropout 1") << "dropout=1" << "dropout=1: expected a number in [0, 1)";
-    QTest::newRow("negative") << "dropout=-0.1" << "dropout=-0.1";
-    QTest::newRow("lr zero") << "lr=0" << "lr=0: expected a number > 0";
-    QTest::newRow("lr inf") << "lr=inf" << "lr=inf";
-    QTest::newRow("module") << "targets=q_proj+foo" << "targets=q_proj+foo";
-    QTest::newRow("twice") << "targets=q_proj+q_proj" << "targets=q_proj+q_proj";
-    QTest::newRow("choice") << "precision=fp64" << "precision=fp64: expected one of fp32, bf16";
-    QTest::newRow("bool") << "rslora=yes" << "rslora=yes";
-    QTest::newRow("no equals") << "rank" << "'rank': expected KEY=VALUES";
-    QTest::newRow("duplicate") << "rank=4;rank=8" << "'rank' is given twice";
-    QTest::newRow("empty") << " ; " << "the spec is empty";
-    QTest::newRow("alpha both") << "alpha=8;alpha_equals_rank=true" << "not both";
-    QTest::newRow("range on choice") << "targets=a..b" << "a range needs a numeric key";
-    QTest::newRow("reversed range") << "rank=16..4" << "low end 16 is above its high end 4";
-    QTest::newRow("log of zero") << "weight_decay=0..0.1:log" << "a :log range needs a low end > 0";
-    QTest::newRow("mixed") << "rank=4..8,16" << "cannot be mixed";
-    QTest::newRow("alpha rank range") << "alpha=rank..16" << "alpha=rank..16";
+    QTest::newRow("unknown key") << "colour=red"
+                                 << "unknown key 'colour'; known keys: rank, alpha";
+    QTest::newRow("known keys listed") << "colour=red"
+                                       << "weight_decay";
+    QTest::newRow("empty list") << "rank="
+                                << "rank: empty value list";
+    QTest::newRow("empty item") << "rank=4,,8"
+                                << "rank: empty value";
+    QTest::newRow("word") << "rank=four"
+                          << "rank=four: expected a whole number >= 1, found 'four'";
+    QTest::newRow("fraction") << "rank=4.5"
+                              << "rank=4.5";
+    QTest::newRow("zero rank") << "rank=0"
+                               << "rank=0";
+    QTest::newRow("dropout 1") << "dropout=1"
+                               << "dropout=1: expected a number in [0, 1)";
+    QTest::newRow("negative") << "dropout=-0.1"
+                              << "dropout=-0.1";
+    QTest::newRow("lr zero") << "lr=0"
+                             << "lr=0: expected a number > 0";
+    QTest::newRow("lr inf") << "lr=inf"
+                            << "lr=inf";
+    QTest::newRow("module") << "targets=q_proj+foo"
+                            << "targets=q_proj+foo";
+    QTest::newRow("twice") << "targets=q_proj+q_proj"
+                           << "targets=q_proj+q_proj";
+    QTest::newRow("choice") << "precision=fp64"
+                            << "precision=fp64: expected one of fp32, bf16";
+    QTest::newRow("bool") << "rslora=yes"
+                          << "rslora=yes";
+    QTest::newRow("no equals") << "rank"
+                               << "'rank': expected KEY=VALUES";
+    QTest::newRow("duplicate") << "rank=4;rank=8"
+                               << "'rank' is given twice";
+    QTest::newRow("empty") << " ; "
+                           << "the spec is empty";
+    QTest::newRow("alpha both") << "alpha=8;alpha_equals_rank=true"
+                                << "not both";
+    QTest::newRow("range on choice") << "targets=a..b"
+                                     << "a range needs a numeric key";
+    QTest::newRow("reversed range") << "rank=16..4"
+                                    << "low end 16 is above its high end 4";
+    QTest::newRow("log of zero") << "weight_decay=0..0.1:log"
+                                 << "a :log range needs a low end > 0";
+    QTest::newRow("mixed") << "rank=4..8,16"
+                           << "cannot be mixed";
+    QTest::newRow("alpha rank range") << "alpha=rank..16"
+                                      << "alpha=rank..16";
   }
   void errors_name_the_key_and_value() {
     QFETCH(QString, spec);
@@ -148,7 +173,8 @@ class TestSweepGrid : public QObject {
   void ranges_need_random_search() {
     auto spec = parse_sweep_spec("lr=1e-4..1e-3");
     QString message = error_of([&] { expand_grid(spec); });
-    QVERIFY2(message.contains("lr") && message.contains("needs random search"), qPrintable(message));
+    QVERIFY2(message.contains("lr") && message.contains("needs random search"),
+             qPrintable(message));
     QVERIFY(error_of([&] { sample_random(spec, 0, 1); }).contains("at least 1 sample"));
   }
 

@@ -111,10 +111,10 @@ struct SampleRecord {
 struct SweepRecord {
   int64_t id = 0;
   std::string name;
-  std::string grid;          // the spec as the user wrote it (see sweep_grid.h)
-  std::string search = "grid";  // "grid" or "random"
-  std::optional<int64_t> samples;   // random search only
-  std::optional<int64_t> seed;      // random search only
+  std::string grid;                // the spec as the user wrote it (see sweep_grid.h)
+  std::string search = "grid";     // "grid" or "random"
+  std::optional<int64_t> samples;  // random search only
+  std::optional<int64_t> seed;     // random search only
   double created_at = 0;
 };
 
@@ -144,9 +144,9 @@ const std::vector<std::string>& run_query_columns();
 struct RunQuery {
   std::vector<RunStatus> statuses;  // any of these (empty: all)
   std::optional<int64_t> sweep_id;
-  std::string tag;                      // runs carrying this tag
-  std::vector<ColumnCondition> where;   // all must hold
-  std::string sort_by = "id";           // one of run_query_columns(); NULLs sort last
+  std::string tag;                     // runs carrying this tag
+  std::vector<ColumnCondition> where;  // all must hold
+  std::string sort_by = "id";          // one of run_query_columns(); NULLs sort last
   bool descending = false;
   std::optional<int64_t> limit;
 };
@@ -293,8 +293,8 @@ class ExperimentStore {
 };
 
 struct MetricWriterOptions {
-  int64_t batch_rows = 64;              // commit when this many rows wait
-  double max_delay_seconds = 1.0;       // or when the oldest waiting row is this old
+  int64_t batch_rows = 64;         // commit when this many rows wait
+  double max_delay_seconds = 1.0;  // or when the oldest waiting row is this old
 };
 
 // Batches one run's metric rows: add() only appends in memory; a transaction commits the batch

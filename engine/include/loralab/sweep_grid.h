@@ -5,10 +5,10 @@
 // Grammar: SPEC = AXIS (";" AXIS)* ; AXIS = KEY "=" VALUES ; VALUES = VALUE ("," VALUE)*
 //          | LOW ".." HIGH [":log"]  (a range: random search only, numeric keys only).
 // `alpha=rank` ties alpha to rank (override alpha_equals_rank=true, and alpha = the point's rank
-// when rank is part of the point). Spaces around tokens are ignored.
+// when rank is part of the point); a numeric alpha is a plain {"alpha": x} override, which the
+// trainer must let win over a base config's alpha_equals_rank. Spaces around tokens are ignored.
 #pragma once
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>

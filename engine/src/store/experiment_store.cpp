@@ -31,8 +31,8 @@ bool owner_gone(const Owner& owner, double now, double stale_seconds) {
 }
 
 Owner read_owner(Database& db, int64_t id) {
-  auto select = db.cached(
-      "SELECT status, owner_pid, owner_host, heartbeat_at FROM runs WHERE id = ?1");
+  auto select =
+      db.cached("SELECT status, owner_pid, owner_host, heartbeat_at FROM runs WHERE id = ?1");
   select->bind(1, id);
   if (!select->step()) throw Error(db.path() + ": no run with id " + std::to_string(id));
   return {id, select->text(0), select->opt_int64(1), select->text(2), select->opt_real(3)};
@@ -146,8 +146,8 @@ void ExperimentStore::set_paused(int64_t id, bool paused) {
   Owner owner = read_owner(db, id);
   const char* from = paused ? "running" : "paused";
   if (owner.status != from)
-    throw Error(path() + ": run " + std::to_string(id) + " is " + owner.status +
-                "; only a " + from + " run can be " + (paused ? "paused" : "resumed"));
+    throw Error(path() + ": run " + std::to_string(id) + " is " + owner.status + "; only a " +
+                from + " run can be " + (paused ? "paused" : "resumed"));
   auto update = db.cached("UPDATE runs SET status = ?2, heartbeat_at = ?3 WHERE id = ?1");
   update->bind(1, id).bind(2, paused ? "paused" : "running").bind(3, store_detail::now_seconds());
   update->run();

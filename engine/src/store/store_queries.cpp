@@ -58,7 +58,8 @@ constexpr const char* kOperators[] = {"<=", ">=", "!=", "=", "<", ">"};  // long
 
 std::string known_columns_text() {
   std::string text;
-  for (const auto& column : kQueryColumns) text += (text.empty() ? "" : ", ") + std::string(column.name);
+  for (const auto& column : kQueryColumns)
+    text += (text.empty() ? "" : ", ") + std::string(column.name);
   return text;
 }
 
@@ -126,20 +127,28 @@ std::vector<CurvePoint> downsample(const std::vector<CurvePoint>& points, size_t
 
 const char* metric_column(CurveMetric metric) {
   switch (metric) {
-    case CurveMetric::TrainLoss: return "train_loss";
-    case CurveMetric::ValLoss: return "val_loss";
-    case CurveMetric::Lr: return "lr";
-    case CurveMetric::GradNorm: return "grad_norm";
-    case CurveMetric::TokensPerSecond: return "tokens_per_second";
+    case CurveMetric::TrainLoss:
+      return "train_loss";
+    case CurveMetric::ValLoss:
+      return "val_loss";
+    case CurveMetric::Lr:
+      return "lr";
+    case CurveMetric::GradNorm:
+      return "grad_norm";
+    case CurveMetric::TokensPerSecond:
+      return "tokens_per_second";
   }
   return "train_loss";
 }
 
 const char* axis_column(CurveAxis axis) {
   switch (axis) {
-    case CurveAxis::Step: return "step";
-    case CurveAxis::TokensSeen: return "tokens_seen";
-    case CurveAxis::WallTime: return "wall_time";
+    case CurveAxis::Step:
+      return "step";
+    case CurveAxis::TokensSeen:
+      return "tokens_seen";
+    case CurveAxis::WallTime:
+      return "wall_time";
   }
   return "step";
 }

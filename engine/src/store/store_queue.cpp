@@ -15,8 +15,8 @@ namespace {
 
 std::vector<int64_t> queued_ids(Database& db) {
   std::vector<int64_t> ids;
-  auto select = db.cached(
-      "SELECT id FROM runs WHERE status = 'queued' ORDER BY queue_position, id");
+  auto select =
+      db.cached("SELECT id FROM runs WHERE status = 'queued' ORDER BY queue_position, id");
   while (select->step()) ids.push_back(select->int64(0));
   return ids;
 }

@@ -14,9 +14,7 @@ const char* const kRunSelect =
     "error_message, tags, notes, owner_pid, owner_host, heartbeat_at, sweep_id, queue_position "
     "FROM runs";
 
-std::string tags_json(const std::vector<std::string>& tags) {
-  return nlohmann::json(tags).dump();
-}
+std::string tags_json(const std::vector<std::string>& tags) { return nlohmann::json(tags).dump(); }
 
 void require_json_object(const std::string& json, const std::string& what) {
   nlohmann::json parsed;
@@ -143,8 +141,9 @@ int64_t insert_run(Database& db, const RunRecord& run) {
   if (running) {
     insert->bind(31, this_pid()).bind(32, this_host()).bind(33, now);
   } else {
-    insert->bind(31, run.owner_pid).bind_text_or_null(32, run.owner_host).bind(33,
-                                                                               run.heartbeat_at);
+    insert->bind(31, run.owner_pid)
+        .bind_text_or_null(32, run.owner_host)
+        .bind(33, run.heartbeat_at);
   }
   insert->bind(34, run.sweep_id);
   if (queue_position > 0)

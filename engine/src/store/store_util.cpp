@@ -22,9 +22,7 @@ constexpr const char* kStatusNames[] = {"queued",  "running", "paused",     "don
 
 }  // namespace
 
-const char* run_status_name(RunStatus status) {
-  return kStatusNames[static_cast<int>(status)];
-}
+const char* run_status_name(RunStatus status) { return kStatusNames[static_cast<int>(status)]; }
 
 RunStatus parse_run_status(const std::string& text) {
   for (int i = 0; i < static_cast<int>(std::size(kStatusNames)); ++i)

@@ -25,7 +25,7 @@ struct KeyRule {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-const std::vector<std::string> kTargetModules = {"q_proj",    "k_proj",  "v_proj", "o_proj",
+const std::vector<std::string> kTargetModules = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
                                                  "gate_proj", "up_proj", "down_proj"};
 const std::vector<std::string> kTargetPresets = {"all-linear", "attention", "mlp"};
 
@@ -33,9 +33,14 @@ const std::vector<KeyRule>& key_rules() {
   using T = SweepKeyType;
   static const std::vector<KeyRule> rules = {
       {{"rank", T::Int, "a whole number >= 1", {}}, 1, false, kInf, false},
-      {{"alpha", T::Real, "a number > 0, or `rank` to tie alpha to rank", {}}, 0, true, kInf, false},
+      {{"alpha", T::Real, "a number > 0, or `rank` to tie alpha to rank", {}},
+       0,
+       true,
+       kInf,
+       false},
       {{"alpha_equals_rank", T::Bool, "true or false", {}}},
-      {{"targets", T::Targets,
+      {{"targets",
+        T::Targets,
         "a preset (all-linear, attention, mlp) or modules joined by + (q_proj, k_proj, v_proj, "
         "o_proj, gate_proj, up_proj, down_proj)",
         {}}},
@@ -50,7 +55,10 @@ const std::vector<KeyRule>& key_rules() {
       {{"warmup", T::Int, "a whole number >= 0", {}}, 0, false, kInf, false},
       {{"weight_decay", T::Real, "a number >= 0", {}}, 0, false, kInf, false},
       {{"clip", T::Real, "a number >= 0 (0 = no clipping)", {}}, 0, false, kInf, false},
-      {{"schedule", T::Choice, "one of constant, linear, cosine", {"constant", "linear", "cosine"}}},
+      {{"schedule",
+        T::Choice,
+        "one of constant, linear, cosine",
+        {"constant", "linear", "cosine"}}},
       {{"init", T::Choice, "one of kaiming, gaussian", {"kaiming", "gaussian"}}},
       {{"rslora", T::Bool, "true or false", {}}},
       {{"eval_every", T::Int, "a whole number >= 1", {}}, 1, false, kInf, false},
@@ -70,9 +78,8 @@ std::vector<std::string> split(const std::string& text, char separator) {
   size_t start = 0;
   while (true) {
     size_t at = text.find(separator, start);
-    parts.push_back(trim(std::string_view(text).substr(start, at == std::string::npos
-                                                                   ? std::string::npos
-                                                                   : at - start)));
+    parts.push_back(trim(std::string_view(text).substr(
+        start, at == std::string::npos ? std::string::npos : at - start)));
     if (at == std::string::npos) break;
     start = at + 1;
   }
@@ -243,8 +250,8 @@ SweepValue draw(const SweepAxis& axis, SplitMix64& rng) {
   double value = r.log ? std::exp(std::log(r.low) + u * (std::log(r.high) - std::log(r.low)))
                        : r.low + u * (r.high - r.low);
   if (rule_for(axis.key).key.type == SweepKeyType::Int)
-    return static_cast<int64_t>(std::clamp(std::llround(value), std::llround(r.low),
-                                            std::llround(r.high)));
+    return static_cast<int64_t>(
+        std::clamp(std::llround(value), std::llround(r.low), std::llround(r.high)));
   return std::clamp(value, r.low, r.high);
 }
 
@@ -318,8 +325,8 @@ SweepSpec parse_sweep_spec(const std::string& text) {
     if (segment.empty()) continue;  // "a=1;;b=2" and a trailing ';' are harmless
     size_t equals = segment.find('=');
     if (equals == std::string::npos)
-      throw Error("sweep grid: '" + segment + "': expected KEY=VALUES; known keys: " +
-                  known_keys_text());
+      throw Error("sweep grid: '" + segment +
+                  "': expected KEY=VALUES; known keys: " + known_keys_text());
     SweepAxis axis;
     axis.key = trim(segment.substr(0, equals));
     const KeyRule& rule = rule_for(axis.key);
@@ -346,15 +353,16 @@ SweepSpec parse_sweep_spec(const std::string& text) {
     throw Error("sweep grid: the spec is empty; expected KEY=VALUES;... with keys: " +
                 known_keys_text());
   if (seen.count("alpha_equals_rank") && seen.count("alpha"))
-    throw Error("sweep grid: give either alpha (alpha=rank ties it) or alpha_equals_rank, not both");
+    throw Error(
+        "sweep grid: give either alpha (alpha=rank ties it) or alpha_equals_rank, not both");
   return spec;
 }
 
 std::vector<SweepPoint> expand_grid(const SweepSpec& spec, const SweepLimits& limits) {
   for (const auto& axis : spec.axes)
     if (axis.range)
-      throw Error("sweep grid: " + axis.key + ": a range (" +
-                  format_double(axis.range->low) + ".." + format_double(axis.range->high) +
+      throw Error("sweep grid: " + axis.key + ": a range (" + format_double(axis.range->low) +
+                  ".." + format_double(axis.range->high) +
                   ") needs random search; list the values for a grid");
   int64_t size = spec.grid_size();
   check_count(size, limits, "the grid");
