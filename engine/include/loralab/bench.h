@@ -1,0 +1,52 @@
+// Engine benchmarks behind `loralab-cli bench MODE` (shared/design/PERFORMANCE.md). Each runs a
+// reference configuration on a random model and reports medians over timed repetitions.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "loralab/model.h"
+
+namespace loralab {
+
+// G1 — batch-1 sampling with a KV cache from a short prompt, optionally with random LoRA adapters
+// (rank r on q, k, v, o) blended live at `adapter_weight` each, or merged into the weights first.
+struct SampleBenchSpec {
+  int64_t hidden = 256;
+  int64_t layers = 4;
+  int64_t heads = 8;
+  int64_t kv_heads = 4;
+  int64_t intermediate = 688;
+  int64_t vocab = 4096;
+  int new_tokens = 256;
+  int prompt_tokens = 3;
+  int adapters = 0;
+  int64_t rank = 16;
+  double adapter_weight = 0.5;
+  bool merged = false;
+  int threads = 2;
+  Precision precision = Precision::F32;
+  uint64_t seed = 0;
+  int warmup = 2;   // untimed generations first
+  int repeats = 7;  // timed generations; medians are reported
+
+  void validate() const;  // throws naming the field
+};
+
+struct SampleBenchResult {
+  double tokens_per_s = 0;    // median of new_tokens / generation wall time (prefill included)
+  double first_token_ms = 0;  // median time to the first sampled token
+  double step_ms = 0;         // median mean time per token after the first
+  // new_tokens / process CPU seconds (all threads): on a machine shared with other work, where
+  // wall time mostly measures waiting, this shows the work the engine itself does.
+  double cpu_tokens_per_s = 0;
+  std::vector<double> runs_tokens_per_s;  // every timed repetition, in order
+  int64_t base_parameters = 0;
+  int64_t adapter_parameters = 0;  // Σ over adapters of (in + out) · r
+  int generated_tokens = 0;        // per repetition
+  int threads = 0;                 // intra-op threads actually used
+};
+
+// Sets the process-wide compute threads to spec.threads.
+SampleBenchResult run_sample_bench(const SampleBenchSpec& spec);
+
+}  // namespace loralab

@@ -1,0 +1,140 @@
+// G1 sampling benchmark (shared/design/PERFORMANCE.md): random model, 3-token prompt, batch 1,
+// temperature 0.8, top-k 40, KV cache; N random adapters blended live or merged. Adapters are
+// created through the public LoRA API and then given non-zero B through the layer internals, so
+// the live path does real work.
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <string>
+
+#include "lora/lora_linear.h"
+#include "loralab/bench.h"
+#include "loralab/error.h"
+#include "loralab/lora.h"
+#include "loralab/runtime.h"
+#include "loralab/sampler.h"
+#include "model/model_impl.h"
+
+namespace loralab {
+
+void SampleBenchSpec::validate() const {
+  auto positive = [](int64_t value, const char* field) {
+    if (value <= 0)
+      throw Error(std::string("SampleBenchSpec.") + field + ": expected > 0, got " +
+                  std::to_string(value));
+  };
+  positive(hidden, "hidden");
+  positive(layers, "layers");
+  positive(heads, "heads");
+  positive(kv_heads, "kv_heads");
+  positive(intermediate, "intermediate");
+  positive(vocab, "vocab");
+  positive(new_tokens, "new_tokens");
+  positive(prompt_tokens, "prompt_tokens");
+  positive(rank, "rank");
+  positive(threads, "threads");
+  positive(repeats, "repeats");
+  if (adapters < 0) throw Error("SampleBenchSpec.adapters: expected ≥ 0, got " + std::to_string(adapters));
+  if (warmup < 0) throw Error("SampleBenchSpec.warmup: expected ≥ 0, got " + std::to_string(warmup));
+  if (hidden % heads != 0)
+    throw Error("SampleBenchSpec.hidden (" + std::to_string(hidden) +
+                ") must be divisible by heads (" + std::to_string(heads) + ")");
+  if (heads % kv_heads != 0)
+    throw Error("SampleBenchSpec.heads (" + std::to_string(heads) +
+                ") must be a multiple of kv_heads (" + std::to_string(kv_heads) + ")");
+  if ((hidden / heads) % 2 != 0)
+    throw Error("SampleBenchSpec: hidden / heads must be even (RoPE), got " +
+                std::to_string(hidden / heads));
+}
+
+namespace {
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+// Fresh LoRA inits have B = 0; give every adapter a random B so its product is not trivially zero.
+void randomise_b(Model& model, const std::string& name, uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  auto generator = at::detail::createCPUGenerator(seed);
+  for (auto& [path, layer] : model.impl().net->projections())
+    if (auto* adapter = layer->find_adapter(name)) adapter->b.normal_(0.0, 0.02, generator);
+}
+
+}  // namespace
+
+SampleBenchResult run_sample_bench(const SampleBenchSpec& spec) {
+  spec.validate();
+  set_compute_threads(spec.threads);
+
+  ModelConfig config;
+  config.hidden_size = spec.hidden;
+  config.intermediate_size = spec.intermediate;
+  config.num_hidden_layers = spec.layers;
+  config.num_attention_heads = spec.heads;
+  config.num_key_value_heads = spec.kv_heads;
+  config.vocab_size = spec.vocab;
+  config.tie_word_embeddings = true;
+  config.max_position_embeddings = std::max<int64_t>(2048, spec.prompt_tokens + spec.new_tokens);
+  ModelLoadOptions options;
+  options.precision = spec.precision;
+  auto model = Model::random(config, spec.seed, options);
+
+  SampleBenchResult result;
+  result.base_parameters = model->parameter_count();
+  for (int i = 0; i < spec.adapters; ++i) {
+    LoraSpec lora;
+    lora.rank = spec.rank;
+    lora.alpha = static_cast<double>(spec.rank);
+    lora.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj"};
+    lora.init = "gaussian";
+    lora.seed = spec.seed + 1 + static_cast<uint64_t>(i);
+    const std::string name = "bench" + std::to_string(i);
+    auto info = add_adapter(*model, name, lora);
+    result.adapter_parameters += info.parameters;
+    randomise_b(*model, name, spec.seed + 1000 + static_cast<uint64_t>(i));
+    set_adapter_weight(*model, name, spec.adapter_weight);
+  }
+  if (spec.merged && spec.adapters > 0) merge_adapters(*model);
+
+  std::vector<int32_t> prompt;
+  for (int i = 0; i < spec.prompt_tokens; ++i)
+    prompt.push_back(static_cast<int32_t>((7 + 31 * i) % spec.vocab));
+  SampleSpec sample;
+  sample.max_new_tokens = spec.new_tokens;
+  sample.temperature = 0.8;
+  sample.top_k = 40;
+  sample.stop_at_eos = false;
+
+  Sampler sampler(model);
+  for (int i = 0; i < spec.warmup; ++i) {
+    sample.seed = spec.seed + static_cast<uint64_t>(i);
+    sampler.generate(prompt, sample);
+  }
+  std::vector<double> first_ms, step_ms, cpu_rates;
+  for (int i = 0; i < spec.repeats; ++i) {
+    sample.seed = spec.seed + 100 + static_cast<uint64_t>(i);
+    const std::clock_t cpu_start = std::clock();
+    auto run = sampler.generate(prompt, sample);
+    const double cpu_s = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    const auto produced = static_cast<int>(run.tokens.size());
+    if (produced != spec.new_tokens)
+      throw Error("bench sample: generated " + std::to_string(produced) + " tokens instead of " +
+                  std::to_string(spec.new_tokens));
+    result.runs_tokens_per_s.push_back(produced / (run.total_ms / 1000.0));
+    cpu_rates.push_back(cpu_s > 0 ? produced / cpu_s : 0.0);
+    first_ms.push_back(run.first_token_ms);
+    step_ms.push_back(produced > 1 ? (run.total_ms - run.first_token_ms) / (produced - 1) : 0.0);
+  }
+  result.tokens_per_s = median(result.runs_tokens_per_s);
+  result.first_token_ms = median(first_ms);
+  result.step_ms = median(step_ms);
+  result.cpu_tokens_per_s = median(cpu_rates);
+  result.generated_tokens = spec.new_tokens;
+  result.threads = compute_threads();
+  return result;
+}
+
+}  // namespace loralab
