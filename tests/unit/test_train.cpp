@@ -130,6 +130,25 @@ class TestTrain : public QObject {
     QVERIFY2(diff < 1e-5, qPrintable(QString::number(diff)));
   }
 
+  void pissa_adapter_is_saved_against_the_original_base() {
+    Fixture f;
+    auto spec = f.spec();
+    spec.steps = 6;
+    spec.eval_every = 0;
+    spec.lora.init = "pissa";
+    spec.lora.rank = 4;
+    auto model = loralab::Model::load(f.model_dir);
+    QCOMPARE(loralab::train(*model, spec).status, std::string("done"));
+    auto fresh = loralab::Model::load(f.model_dir);
+    auto info = loralab::load_adapter(*fresh, f.out);
+    QCOMPARE(info.spec.rank, int64_t(8));  // converted: [B, -B0]·[A; A0]
+    const std::vector<int32_t> probe = {1, 22, 10, 7, 29, 5, 3, 22};
+    auto a = model->logits(probe), b = fresh->logits(probe);
+    double diff = 0;
+    for (size_t i = 0; i < a.size(); ++i) diff = std::max(diff, double(std::abs(a[i] - b[i])));
+    QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
+  }
+
   void lora_gradients_match_finite_differences() {
     loralab::ModelLoadOptions options;
     options.precision = loralab::Precision::F64;

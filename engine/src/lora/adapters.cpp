@@ -134,6 +134,10 @@ AdapterInfo add_adapter(Model& model, const std::string& name, const LoraSpec& s
     // Each module gets its own stream, so adding a target does not reshuffle the others.
     const uint64_t seed = spec.seed * 0x9E3779B97F4A7C15ULL + fnv1a(path);
     std::tie(adapter.a, adapter.b) = init_module(spec, layer, rank, scaling, seed);
+    if (spec.init == "pissa") {
+      adapter.init_a = adapter.a.clone();
+      adapter.init_b = adapter.b.clone();
+    }
     layer->add_adapter(std::move(adapter));
     info.modules.push_back(path);
     info.parameters += (layer->in_features() + layer->out_features()) * rank;
@@ -145,6 +149,11 @@ AdapterInfo add_adapter(Model& model, const std::string& name, const LoraSpec& s
 AdapterInfo load_adapter(Model& model, const std::string& dir, const std::string& requested_name) {
   require_unmerged(model, "load an adapter");
   auto peft = lora::read_peft_adapter(dir);
+  if (peft.spec.init == "pissa")
+    throw Error((fs::path(dir) / "adapter_config.json").string() +
+                ": init_lora_weights is \"pissa\": such an adapter only fits the residual base it was "
+                "trained on; convert it to a standard LoRA first (LoRA Lab saves PiSSA adapters "
+                "converted)");
   std::string name = requested_name;
   if (name.empty()) name = fs::path(dir).lexically_normal().filename().string();
   if (name.empty() || name == ".") name = fs::path(dir).lexically_normal().parent_path().filename().string();
@@ -198,10 +207,27 @@ void save_adapter(const Model& model, const std::string& name, const std::string
   lora::PeftAdapter peft;
   peft.spec = info->spec;
   if (peft.spec.base_model_name_or_path.empty()) peft.spec.base_model_name_or_path = model.folder().dir;
+  const bool pissa = info->spec.init == "pissa";
   for (auto& [path, layer] : impl.net->projections()) {
-    if (auto* adapter = layer->find_adapter(name))
-      peft.modules.push_back({path, adapter->a.detach().to(torch::kFloat32),
-                              adapter->b.detach().to(torch::kFloat32)});
+    auto* adapter = layer->find_adapter(name);
+    if (!adapter) continue;
+    auto a = adapter->a.detach().to(torch::kFloat32), b = adapter->b.detach().to(torch::kFloat32);
+    if (pissa) {
+      // The base in memory is W0 − s·B0·A0, so against the original W0 the change is
+      // s·(B·A − B0·A0) = s·[B, −B0]·[A; A0]: a standard LoRA of twice the rank.
+      a = torch::cat({a, adapter->init_a.to(torch::kFloat32)}, 0);
+      b = torch::cat({b, -adapter->init_b.to(torch::kFloat32)}, 1);
+    }
+    peft.modules.push_back({path, a, b});
+  }
+  if (pissa) {
+    // Same scaling at twice the rank: alpha·2 (alpha/r) or alpha·√2 (rsLoRA).
+    const double factor = peft.spec.rslora ? std::sqrt(2.0) : 2.0;
+    peft.spec.init = "default";
+    peft.spec.rank *= 2;
+    peft.spec.alpha *= factor;
+    for (auto& [_, r] : peft.spec.rank_pattern) r *= 2;
+    for (auto& [_, a] : peft.spec.alpha_pattern) a *= factor;
   }
   peft.metadata = metadata;
   peft.metadata.emplace("loralab_version", engine_version());

@@ -23,6 +23,9 @@ struct Adapter {
   double dropout = 0.0;
   double weight = 1.0;  // λ: any real number
   bool enabled = true;
+  // PiSSA only: the initial factors, whose product was moved out of W0 (saving converts the
+  // adapter to a standard LoRA against the original W0 with them).
+  torch::Tensor init_a, init_b;
 
   int64_t rank() const { return a.size(0); }
   double scaling() const;
