@@ -18,6 +18,9 @@ packages=(
 
 missing=()
 for p in "${packages[@]}"; do
+  # Node.js from another source (e.g. NodeSource) brings its own npm and conflicts with Debian's.
+  if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
+  if [ "$p" = nodejs ] && command -v node >/dev/null; then continue; fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
