@@ -56,6 +56,7 @@ class TestCliBench : public QObject {
     QVERIFY(o["step_ms"].toDouble() > 0);
     QCOMPARE(o["generated_tokens"].toInt(), 16);
     QCOMPARE(o["threads"].toInt(), 1);
+    QCOMPARE(o["decode_threads"].toInt(), 1);
     auto config = o["config"].toObject();
     QCOMPARE(config["hidden"].toInt(), 64);
     QCOMPARE(config["vocab"].toInt(), 256);
@@ -77,11 +78,12 @@ class TestCliBench : public QObject {
   }
 
   void merged_runs_too() {
-    auto r = cli(QStringList{"sample", "--json", "--merged", "--adapters", "1", "--repeats", "1"} +
-                 kTiny);
+    auto r = cli(QStringList{"sample", "--json", "--merged", "--adapters", "1", "--repeats", "1",
+                             "--decode-threads", "2"} + kTiny);
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     auto o = QJsonDocument::fromJson(r.out.toUtf8()).object();
     QCOMPARE(o["config"].toObject()["merged"].toBool(), true);
+    QCOMPARE(o["decode_threads"].toInt(), 2);
     QVERIFY(o["tokens_per_s"].toDouble() > 0);
   }
 
@@ -99,6 +101,9 @@ class TestCliBench : public QObject {
     auto flag = cli({"sample", "--layers", "0"});
     QCOMPARE(flag.exit_code, 1);
     QVERIFY2(flag.err.contains("--layers"), qPrintable(flag.err));
+    auto decode = cli({"sample", "--decode-threads", "-1"});
+    QCOMPARE(decode.exit_code, 1);
+    QVERIFY2(decode.err.contains("--decode-threads"), qPrintable(decode.err));
     auto bogus = cli({"sample", "--bogus", "1"});
     QCOMPARE(bogus.exit_code, 1);
     QVERIFY2(bogus.err.contains("bogus"), qPrintable(bogus.err));

@@ -117,12 +117,28 @@ class TestSampler : public QObject {
     spec.temperature = 0.8;
     spec.top_k = 40;
     const int before = compute_threads();
-    set_compute_threads(1);
-    auto one = sampler.generate({3, 4, 5}, spec);
     set_compute_threads(2);
+    sampler.set_threads(1);
+    QCOMPARE(sampler.generation_threads(), 1);
+    auto one = sampler.generate({3, 4, 5}, spec);
+    sampler.set_threads(2);
+    QCOMPARE(sampler.generation_threads(), 2);
     auto two = sampler.generate({3, 4, 5}, spec);
-    set_compute_threads(before);
     QVERIFY(one.tokens == two.tokens);
+    // The generation's thread count was the caller's thread only, and is restored after it.
+    QCOMPARE(compute_threads(), 2);
+    set_compute_threads(before);
+  }
+
+  void small_models_decode_on_one_thread_by_default() {
+    const int before = compute_threads();
+    set_compute_threads(2);
+    Sampler sampler(Model::random(small_config(256), 1));
+    QCOMPARE(sampler.generation_threads(), 1);
+    sampler.generate({1, 2}, sampling_spec(4, 1));
+    QCOMPARE(compute_threads(), 2);
+    set_compute_threads(before);
+    expect_error([&] { sampler.set_threads(-1); }, "set_threads");
   }
 
   void temperature_zero_is_argmax_of_uncached_logits() {

@@ -23,7 +23,8 @@ struct SampleBenchSpec {
   int64_t rank = 16;
   double adapter_weight = 0.5;
   bool merged = false;
-  int threads = 2;
+  int threads = 2;         // process-wide intra-op threads (the budget both peers get)
+  int decode_threads = 0;  // Sampler::set_threads: 0 = the sampler's automatic choice
   Precision precision = Precision::F32;
   uint64_t seed = 0;
   int warmup = 2;   // untimed generations first
@@ -43,7 +44,8 @@ struct SampleBenchResult {
   int64_t base_parameters = 0;
   int64_t adapter_parameters = 0;  // Σ over adapters of (in + out) · r
   int generated_tokens = 0;        // per repetition
-  int threads = 0;                 // intra-op threads actually used
+  int threads = 0;                 // process-wide intra-op threads
+  int decode_threads = 0;          // intra-op threads the sampler generated with
 };
 
 // Sets the process-wide compute threads to spec.threads.

@@ -78,6 +78,14 @@ class Sampler {
                              const SampleSpec& spec, const TextCallback& on_text = {},
                              const std::atomic<bool>* cancel = nullptr);
 
+  // Intra-op threads while generating, set on the calling thread only (a training on another
+  // thread keeps its own). 0, the default, picks one thread for models under 32M parameters —
+  // batch-1 decoding of a small model is a chain of tiny matrix-vector products that a second
+  // thread only slows down, several-fold when the cores are busy — and the caller's setting for
+  // larger ones. threads < 0 throws.
+  void set_threads(int threads);
+  int generation_threads() const;  // what the next generation will use
+
   Model& model();
 
  private:

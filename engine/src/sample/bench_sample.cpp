@@ -35,6 +35,9 @@ void SampleBenchSpec::validate() const {
   positive(threads, "threads");
   positive(repeats, "repeats");
   if (adapters < 0) throw Error("SampleBenchSpec.adapters: expected ≥ 0, got " + std::to_string(adapters));
+  if (decode_threads < 0)
+    throw Error("SampleBenchSpec.decode_threads: expected ≥ 0 (0 = automatic), got " +
+                std::to_string(decode_threads));
   if (warmup < 0) throw Error("SampleBenchSpec.warmup: expected ≥ 0, got " + std::to_string(warmup));
   if (hidden % heads != 0)
     throw Error("SampleBenchSpec.hidden (" + std::to_string(hidden) +
@@ -109,6 +112,7 @@ SampleBenchResult run_sample_bench(const SampleBenchSpec& spec) {
   sample.stop_at_eos = false;
 
   Sampler sampler(model);
+  sampler.set_threads(spec.decode_threads);
   for (int i = 0; i < spec.warmup; ++i) {
     sample.seed = spec.seed + static_cast<uint64_t>(i);
     sampler.generate(prompt, sample);
@@ -134,6 +138,7 @@ SampleBenchResult run_sample_bench(const SampleBenchSpec& spec) {
   result.cpu_tokens_per_s = median(cpu_rates);
   result.generated_tokens = spec.new_tokens;
   result.threads = compute_threads();
+  result.decode_threads = sampler.generation_threads();
   return result;
 }
 

@@ -12,6 +12,7 @@
 #include "loralab/error.h"
 #include "loralab/tokenizer.h"
 #include "model/model_impl.h"
+#include "sample/decode_threads.h"
 #include "sample/sampling.h"
 #include "sample/text_stream.h"
 
@@ -43,6 +44,8 @@ using StepHook = std::function<std::optional<StopReason>(int32_t id)>;
 
 struct Sampler::Impl {
   std::shared_ptr<Model> model;
+  int threads = 0;             // 0: automatic (see Sampler::set_threads)
+  int64_t parameters = 0;
   model::KVCache cache;        // buffers kept between generations; length reset each time
   std::vector<float> logits;   // the current logits row
 
@@ -88,6 +91,11 @@ struct Sampler::Impl {
     return out.scalar_type() == torch::kFloat32 ? out : out.to(torch::kFloat32);
   }
 
+  int generation_threads() const {
+    if (threads > 0) return threads;
+    return parameters < sample::kSingleThreadDecodeParameters ? 1 : sample::calling_thread_threads();
+  }
+
   SampleResult run(const std::vector<int32_t>& prompt, const SampleSpec& spec,
                    const std::unordered_set<int32_t>& eos, const StepHook& hook,
                    const std::atomic<bool>* cancel);
@@ -113,6 +121,7 @@ SampleResult Sampler::Impl::run(const std::vector<int32_t>& prompt, const Sample
     return result;
   }
   // Past a few thousand tokens the decoder's own doubling takes over.
+  sample::ScopedCallingThreadThreads thread_scope(generation_threads());
   reserve_cache(result.prompt_tokens + std::min(spec.max_new_tokens, 4096));
   sample::TokenChooser chooser(vocab, spec);
   for (int32_t id : prompt) chooser.observe(id);
@@ -155,7 +164,17 @@ SampleResult Sampler::Impl::run(const std::vector<int32_t>& prompt, const Sample
 Sampler::Sampler(std::shared_ptr<Model> model) : impl_(std::make_unique<Impl>()) {
   if (!model) throw Error("Sampler: no model given");
   impl_->model = std::move(model);
+  impl_->parameters = impl_->model->parameter_count();
 }
+
+void Sampler::set_threads(int threads) {
+  if (threads < 0)
+    throw Error("Sampler::set_threads: expected 0 (automatic) or a count > 0, got " +
+                std::to_string(threads));
+  impl_->threads = threads;
+}
+
+int Sampler::generation_threads() const { return impl_->generation_threads(); }
 
 Sampler::~Sampler() = default;
 
