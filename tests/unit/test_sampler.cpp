@@ -10,6 +10,7 @@
 #include <set>
 
 #include "loralab/error.h"
+#include "loralab/lora.h"
 #include "loralab/model.h"
 #include "loralab/runtime.h"
 #include "loralab/sampler.h"
@@ -401,6 +402,45 @@ class TestSampler : public QObject {
     QVERIFY(reference(1) < 0);
     expect_error([&] { mean_log_likelihood(*model, tokens, 0); }, "score_from");
     expect_error([&] { mean_log_likelihood(*model, {5}); }, "nothing to score");
+  }
+
+  // The playground moves λ while a story streams: the next token must see the new weight. A PiSSA
+  // adapter is exact at λ = 1 (its part of W0 moved into B A) and changes the model at any other λ.
+  void adapter_weight_changed_mid_generation_applies_to_the_next_token() {
+    auto model = Model::random(small_config(256), 4);
+    const std::vector<int32_t> prompt = {9, 8, 7};
+    SampleSpec greedy;
+    greedy.temperature = 0;
+    greedy.max_new_tokens = 16;
+    greedy.stop_at_eos = false;
+    Sampler sampler(model);
+    auto base = sampler.generate(prompt, greedy);
+    const double base_ll = mean_log_likelihood(*model, base.tokens);
+
+    LoraSpec lora;
+    lora.rank = 8;
+    lora.alpha = 8;
+    lora.init = "pissa";
+    lora.target_modules = {"all-linear"};
+    add_adapter(*model, "style", lora);
+    QVERIFY(std::abs(mean_log_likelihood(*model, base.tokens) - base_ll) < 1e-4);
+
+    constexpr size_t kSwitch = 4;
+    size_t delivered = 0;
+    auto moved = sampler.generate(prompt, greedy, [&](int32_t) {
+      if (++delivered == kSwitch) set_adapter_weight(*model, "style", 6.0);
+      return true;
+    });
+    QVERIFY(std::equal(base.tokens.begin(), base.tokens.begin() + kSwitch, moved.tokens.begin()));
+    std::vector<int32_t> seq = prompt;
+    seq.insert(seq.end(), moved.tokens.begin(), moved.tokens.begin() + kSwitch);
+    for (size_t i = kSwitch; i < moved.tokens.size(); ++i) {
+      QCOMPARE(size_t(moved.tokens[i]), argmax(model->last_logits(seq)));
+      seq.push_back(moved.tokens[i]);
+    }
+    QVERIFY(moved.tokens != base.tokens);  // the new λ really changed the story
+    // Style affinity: the re-weighted model explains the base story differently.
+    QVERIFY(std::abs(mean_log_likelihood(*model, base.tokens) - base_ll) > 1e-3);
   }
 
   void random_model_is_seeded_and_checks_its_config() {

@@ -52,9 +52,11 @@ using TokenCallback = std::function<bool(int32_t id)>;
 using TextCallback = std::function<bool(std::string_view piece)>;
 
 // Generates with a KV cache (the prompt prefilled in one forward, then one token per forward).
-// The same seed and settings give the same tokens on every run and thread count. Adapters and
-// their weights λ are read on each forward, so a λ changed during generation applies to the next
-// token. One Sampler is used by one thread at a time; forwards on the shared Model are serialised.
+// The same seed and settings give the same tokens on every run and thread count. A λ changed (or
+// an adapter enabled, disabled, added or removed) during generation applies from the next token
+// on: the text so far is re-read under the new blend, so the continuation is what that blend
+// would produce. One Sampler is used by one thread at a time; forwards on the shared Model are
+// serialised.
 class Sampler {
  public:
   explicit Sampler(std::shared_ptr<Model> model);

@@ -84,7 +84,9 @@ std::shared_ptr<Model> Model::random(const ModelConfig& config, uint64_t seed,
   auto& impl = *model->impl_;
   impl.config = complete_config(config);
   impl.precision = options.precision;
-  impl.config.torch_dtype = options.precision == Precision::BF16 ? "bfloat16" : "float32";
+  impl.config.torch_dtype = options.precision == Precision::BF16   ? "bfloat16"
+                            : options.precision == Precision::F64 ? "float64"
+                                                                  : "float32";
   RandomWeights weights(seed);
   torch::NoGradGuard no_grad;
   impl.net = model::Llama(impl.config, weights, impl.dtype());

@@ -1,7 +1,7 @@
 // loralab::Sampler: the generation loop over the decoder's KV cache; see loralab/sampler.h.
 // Per step it runs one forward of a single token under the model's forward mutex (so λ changes
-// from another thread land between tokens), copies the logits row out and picks the next token on
-// the CPU with sample::TokenChooser.
+// from another thread land between tokens; a changed blend re-reads the text so far), copies the
+// logits row out and picks the next token on the CPU with sample::TokenChooser.
 #include "loralab/sampler.h"
 
 #include <algorithm>
@@ -48,6 +48,29 @@ struct Sampler::Impl {
   int64_t parameters = 0;
   model::KVCache cache;        // buffers kept between generations; length reset each time
   std::vector<float> logits;   // the current logits row
+  std::vector<int32_t> sequence;  // prompt + generated so far
+  // The adapter blend the cache was computed with: (name, λ if enabled else 0), merged flag.
+  std::vector<std::pair<std::string, double>> cached_blend;
+  bool cached_merged = false;
+
+  static double effective_weight(const AdapterInfo& a) { return a.enabled ? a.weight : 0.0; }
+
+  bool blend_unchanged() const {
+    const auto& impl = model->impl();
+    if (impl.merged != cached_merged || impl.adapters.size() != cached_blend.size()) return false;
+    for (size_t i = 0; i < cached_blend.size(); ++i)
+      if (impl.adapters[i].name != cached_blend[i].first ||
+          effective_weight(impl.adapters[i]) != cached_blend[i].second)
+        return false;
+    return true;
+  }
+
+  void record_blend() {
+    const auto& impl = model->impl();
+    cached_merged = impl.merged;
+    cached_blend.clear();
+    for (const auto& a : impl.adapters) cached_blend.emplace_back(a.name, effective_weight(a));
+  }
 
   // Makes sure every layer's cache can hold `positions` without growing mid-generation.
   void reserve_cache(int64_t positions) {
@@ -64,10 +87,19 @@ struct Sampler::Impl {
     cache.length = 0;
   }
 
-  // One forward of `ids` (1, T) through the cache; leaves the last position's logits in `logits`.
-  void forward(const torch::Tensor& ids) {
+  // Runs the newest token of `sequence` (`step_ids`, (1, 1)) through the cache, or the whole
+  // sequence when the cache is empty or was computed under another adapter blend: a λ moved during
+  // generation then applies from the next token on as if the text so far had been read with it.
+  // Leaves the last position's logits in `logits`.
+  void forward(const torch::Tensor& step_ids) {
     auto& impl = model->impl();
     std::lock_guard lock(impl.forward_mutex);
+    torch::Tensor ids = step_ids;
+    if (cache.length == 0 || !blend_unchanged()) {
+      cache.length = 0;
+      ids = impl.token_tensor(sequence);
+      record_blend();
+    }
     auto hidden = impl.net->hidden_states(ids, &cache);
     auto row = head(hidden.select(1, hidden.size(1) - 1).reshape({-1})).contiguous();
     const float* data = row.data_ptr<float>();
@@ -112,7 +144,7 @@ SampleResult Sampler::Impl::run(const std::vector<int32_t>& prompt, const Sample
   SampleResult result;
   result.prompt_tokens = static_cast<int64_t>(prompt.size());
   c10::InferenceMode inference;
-  auto prompt_ids = impl.token_tensor(prompt);  // checks the ids against the vocabulary
+  impl.token_tensor(prompt);  // checks the ids against the vocabulary before anything runs
   auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
 
   if (spec.max_new_tokens == 0 || cancelled()) {
@@ -120,16 +152,16 @@ SampleResult Sampler::Impl::run(const std::vector<int32_t>& prompt, const Sample
     result.total_ms = ms_since(start);
     return result;
   }
-  // Past a few thousand tokens the decoder's own doubling takes over.
   sample::ScopedCallingThreadThreads thread_scope(generation_threads());
+  // Past a few thousand tokens the decoder's own doubling takes over.
   reserve_cache(result.prompt_tokens + std::min(spec.max_new_tokens, 4096));
   sample::TokenChooser chooser(vocab, spec);
   for (int32_t id : prompt) chooser.observe(id);
   sample::Rng rng(spec.seed);
   auto step_ids = torch::empty({1, 1}, torch::kInt64);
   int64_t* step_slot = step_ids.data_ptr<int64_t>();
-
-  forward(prompt_ids);
+  sequence.assign(prompt.begin(), prompt.end());
+  forward(step_ids);  // the cache is empty: prefills the prompt
   result.tokens.reserve(static_cast<size_t>(spec.max_new_tokens));
   for (int step = 0;; ++step) {
     const int32_t id = chooser.choose(logits.data(), rng);
@@ -155,6 +187,7 @@ SampleResult Sampler::Impl::run(const std::vector<int32_t>& prompt, const Sample
       break;
     }
     *step_slot = id;
+    sequence.push_back(id);
     forward(step_ids);
   }
   result.total_ms = ms_since(start);
