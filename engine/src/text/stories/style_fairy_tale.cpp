@@ -38,10 +38,10 @@ StyleSpec make_fairy_tale() {
 
   s.rules = {
       {"story",
-       {"{opening} {background}\n\n{problem} {upset}\n\n{attempt} {helper}\n\n{journey} "
-        "{obstacle}\n\n{turn} {resolution}\n\n{?moral} {ending}",
-        "{opening} {?background}\n\n{problem} {upset} {attempt}\n\n{helper} {journey}\n\n"
-        "{turn} {resolution} {ending}",
+       {"{opening} {background}\n\n{problem} {upset}\n\n{attempt} {helper}\n\n{journey}\n\n"
+        "{turn} {resolution}\n\n{ending}",
+        "{opening}\n\n{problem} {upset} {attempt}\n\n{helper} {journey} {obstacle}\n\n{turn} "
+        "{resolution} {ending}",
         "{opening}\n\n{problem} {helper}\n\n{journey} {obstacle} {turn}\n\n{resolution} "
         "{?moral} {ending}"}},
       {"title.f", {"princess"}},
@@ -61,10 +61,11 @@ StyleSpec make_fairy_tale() {
       {"trait", {"kind", "brave", "clever", "gentle", "curious", "cheerful", "honest", "bold",
                  "thoughtful", "cheerful", "loyal"}},
       {"land", {"far, far away", "beyond the misty hills", "beside a silver river",
-                "between two snowy mountains", "at the edge of a great green forest"}},
+                "between two snowy mountains", "at the edge of a green forest"}},
       {"kingdom", {"Bellmoor", "Fairvale", "Elmsworth", "Rosewood", "Silverbrook", "Thornhill"}},
       {"castle", {"a tall white castle", "a castle with seven towers", "a castle of pink stone",
-                  "a castle on a green hill", "an old stone castle covered in ivy"}},
+                  "a castle on a green hill", "an old castle covered in ivy"}},
+      {"when", {"One morning", "One day", "One fine day", "Early one morning"}},
       {"opening",
        {"Once upon a time, in a kingdom {land}, there lived a {trait} {H:title} named {H}.",
         "Long ago, in the kingdom of {@kingdom}, there was a {trait} young {H:title} called {H}.",
@@ -93,13 +94,18 @@ StyleSpec make_fairy_tale() {
         "That night, {H} could not sleep. {H.He} looked out of the tower window and made a "
         "plan.",
         R"("Do not be sad," {H} told {R}. "I will find a way.")",
-        "The whole castle was quiet and worried, but {H} felt a spark of courage."}},
+        "The whole castle was quiet and worried, but {H} felt a spark of courage.",
+        "{H} wiped away a tear and stood up tall.",
+        R"("We must do something," {H} said to {F}.)",
+        "{H} remembered the old stories and knew what a true hero must do."}},
       {"journey",
        {"So {H} set off through the enchanted forest with {F}, the {F:beast}.",
         "{H} packed {food} and {cloak} and set off at dawn with {F}.",
         "{H} rode out of the castle gates on a white horse, with {F} close beside {H.him}.",
         "Early the next morning, {H} and {F} walked out of the castle and followed the old "
-        "forest road."}},
+        "forest road.",
+        "{H} put on {cloak} and walked out of the castle with {F} by {H.his} side.",
+        "With {F} at {H.his} side, {H} followed the {path} into the enchanted forest."}},
       {"obstacle",
        {"The path was dark, and the trees whispered strange things, but {H} kept walking.",
         "They crossed a wide river on slippery stepping stones and climbed a steep, rocky hill.",
@@ -112,6 +118,7 @@ StyleSpec make_fairy_tale() {
         "as not to fall asleep.",
         "A wicked goblin stole their {food2}, but {F} found a bush full of sweet berries."}},
       {"food2", {"bread", "apples", "supper"}},
+      {"path", {"winding path", "old stone road", "silver stream", "mossy footpath"}},
       {"moral",
        {"A kind heart is the strongest magic of all.",
         "Even the smallest person can change the whole kingdom.",
@@ -126,7 +133,9 @@ StyleSpec make_fairy_tale() {
         "{H}.",
         "And {H} and {F} stayed the best of friends for the rest of their days.",
         "That night, the stars shone brighter than ever over the castle, and {H} slept "
-        "soundly."}},
+        "soundly.",
+        "The minstrels made up a song about {H}, and the whole kingdom sang it for years.",
+        "And whenever {H} walked in the forest after that, the birds sang {H.his} name."}},
   };
 
   s.plots = {
@@ -135,7 +144,7 @@ StyleSpec make_fairy_tale() {
                   "the great ruby"}},
         {"color", {"red", "green", "purple", "golden", "silver", "black"}},
         {"problem",
-         {"One morning, a great {@color} dragon flew over the kingdom and took {@loot} from the "
+         {"{when}, a great {@color} dragon flew over the kingdom and took {@loot} from the "
           "tallest tower of the castle.",
           "One stormy night, a {@color} dragon landed on the castle roof. When it flew away, "
           "{@loot} was gone."}},
@@ -168,16 +177,16 @@ StyleSpec make_fairy_tale() {
          {"{H} shook {R} and called {R.his} name, but {R} only snored.",
           "{H} rang the great bell in the tower as loudly as {H.he} could, but nobody woke up."}},
         {"helper",
-         {R"({W} the {W:mage} appeared in a puff of blue smoke. "Only the moonflower from the top of the Misty Mountain can break this spell," {W.he} {tag}.)",
+         {R"({W} the {W:mage} appeared in a puff of blue smoke. "Only the moonflower on the Misty Mountain can break this spell," {W.he} {tag}.)",
           R"({F} opened an old book of magic. "Look!" {F.he} {tag}. "A moonflower can break any sleeping spell.")"}},
         {"turn",
          {"At the very top of the mountain, a silver moonflower was glowing in the snow. {H} "
           "picked it carefully and carried it all the way home.",
-          "At the top of the mountain, {H} found the moonflower, but it would only open for "
-          "someone who sang to it. So {H} sang a soft song, and the petals opened."}},
+          "At the top of the mountain, the moonflower would only open for a song. So {H} sang "
+          "softly, and the petals opened."}},
         {"resolution",
-         {"Back at the castle, {H} held the moonflower up high. Its light filled every room, and "
-          "one by one, everyone woke up and rubbed their eyes.",
+         {"Back at the castle, {H} held up the moonflower. Its light filled every room, and "
+          "everyone woke up, rubbing their eyes.",
           "When the moonflower's sweet smell floated through the castle, the spell broke. {R} "
           "opened {R.his} eyes and smiled at {H}."}}}},
       {"endless_winter",
@@ -207,7 +216,7 @@ StyleSpec make_fairy_tale() {
        {{"problem",
          {"On the morning of the great feast, {R}'s golden crown was gone. Only a single black "
           "feather lay on the velvet pillow.",
-          "One day, {R}'s crown fell from the castle window and rolled deep into the enchanted "
+          "{when}, {R}'s crown fell from the castle window and rolled deep into the enchanted "
           "forest."}},
         {"attempt",
          {"The servants searched every room of the castle, from the cellar to the tallest "
@@ -227,9 +236,9 @@ StyleSpec make_fairy_tale() {
           "When {R} saw the crown, {R.he} laughed with joy and hugged {H} tight."}}}},
       {"frog_friend",
        {{"problem",
-         {"One afternoon, {W} the {W:mage} sneezed in the middle of a spell, and {F}, "
+         {"{when}, {W} the {W:mage} sneezed in the middle of a spell, and {F}, "
           "{H}'s dear friend, was turned into a little green frog.",
-          "One day, a grumpy wizard cast a spell on {F}, {H}'s best friend, and turned {F.him} "
+          "{when}, a grumpy wizard cast a spell on {F}, {H}'s best friend, and turned {F.him} "
           "into a frog with a very loud croak."}},
         {"attempt",
          {"{H} tried every magic word {H.he} knew, but {F} only croaked.",
@@ -258,9 +267,9 @@ StyleSpec make_fairy_tale() {
           "At a bridge, a sleepy troll asked a riddle, and {H} answered it at once."}}}},
       {"sick_unicorn",
        {{"problem",
-         {"One day, the last unicorn in the kingdom fell sick. Its silver horn stopped shining, "
+         {"{when}, the last unicorn in the kingdom fell sick. Its silver horn stopped shining, "
           "and the flowers of the forest began to fade.",
-          "One morning, {H} found the white unicorn of the forest lying in the grass, too weak "
+          "{when}, {H} found the white unicorn of the forest lying in the grass, too weak "
           "to stand."}},
         {"attempt",
          {"{H} brought the unicorn fresh water and sweet apples, but it would not eat.",
@@ -280,7 +289,7 @@ StyleSpec make_fairy_tale() {
           "flowers bloomed again."}}}},
       {"tower_prisoner",
        {{"problem",
-         {"One day, a wicked witch locked {H} in a tall stone tower with no door and only one "
+         {"{when}, a wicked witch locked {H} in a tall stone tower with no door and only one "
           "tiny window.",
           "One night, a troll carried {H} away and locked {H.him} at the top of a crooked tower "
           "deep in the forest."}},
@@ -307,6 +316,29 @@ StyleSpec make_fairy_tale() {
         {"resolution",
          {"They ran all the way back to the castle, and {R} cried with joy to see {H} safe.",
           "By morning, {H} was home again, and the wicked tower crumbled into dust."}}}},
+      {"stolen_stars",
+       {{"problem",
+         {"One night, a greedy wizard climbed the highest tower and gathered every star from the "
+          "sky into a glass jar. The kingdom was as dark as a cave.",
+          "One evening, the stars did not come out. A greedy wizard had locked them all in a "
+          "jar, so that nobody else could enjoy them."}},
+        {"attempt",
+         {"The people lit candles and lanterns, but the night stayed cold and dark.",
+          "{R}'s knights knocked on the wizard's door, but the wizard only laughed and locked "
+          "it tighter."}},
+        {"helper",
+         {R"({W} the {W:mage} whispered, "That wizard is not wicked, only lonely. Nobody has visited that tower for a hundred years.")",
+          R"({F} said, "The wizard is lonely. Maybe no one has ever shared anything with that poor old wizard.")"}},
+        {"turn",
+         {"{H} climbed the tower and knocked politely. Then {H} sat down and listened to all "
+          "of the old wizard's stories, one after another, until the sun came up.",
+          "{H} climbed the tower with a basket of warm bread and a pot of tea, and sat down to "
+          "share them with the lonely wizard."}},
+        {"resolution",
+         {"Then the wizard opened the jar, and the stars flew up into the sky like sparks from a "
+          "fire. The whole kingdom cheered.",
+          "Soon the wizard was smiling for the first time in years. The jar was opened at last, "
+          "and the stars drifted back into the sky, one by one."}}}},
   };
   return s;
 }

@@ -35,8 +35,10 @@ StyleSpec make_mystery() {
 
   s.rules = {
       {"story",
-       {"{opening} {background}\n\n{problem} {react}\n\n{?look} {clue1} {clue2} {?think}\n\n"
-        "{suspect} {helper}\n\n{turn} {resolution} {?thanks}\n\n{ending}",
+       {"{opening} {background}\n\n{problem} {react}\n\n{clue1} {clue2}\n\n{suspect} {helper}"
+        "\n\n{turn} {resolution} {?thanks}\n\n{ending}",
+        "{opening}\n\n{problem} {react}\n\n{clue1} {clue2} {?think}\n\n{suspect} {helper}\n\n"
+        "{turn} {resolution} {?thanks} {ending}",
         "{opening} {?background}\n\n{problem} {react} {?look} {clue1}\n\n{suspect} {clue2} "
         "{helper}\n\n{turn} {resolution} {ending}",
         "{opening}\n\n{problem} {clue1} {clue2}\n\n{helper} {turn}\n\n{resolution} {?lesson} "
@@ -72,6 +74,7 @@ StyleSpec make_mystery() {
       {"pie", {"cherry", "blueberry", "apple", "peach"}},
       {"dogkind", {"a little brown dog with a very good nose", "a shaggy gray dog",
                    "a spotted dog who could sniff out anything", "a fluffy white dog"}},
+      {"when", {"One morning", "One afternoon", "One sunny day", "Early on Saturday"}},
       {"opening",
        {"In the little town of {@town}, there lived a {trait} young detective named {H}.",
         "{H} was a {trait} young detective. {H.He} had a magnifying glass, a notebook and a "
@@ -94,14 +97,19 @@ StyleSpec make_mystery() {
         "{H} kept a box of detective tools under {H.his} bed: a flashlight, a magnifying glass "
         "and a jar of fingerprint powder.",
         "Once, {H} had found the mayor's lost glasses in a {pot}, and everyone still talked "
-        "about it."}},
+        "about it.",
+        "{H.His} notebook was full of solved cases, from a lost mitten to a runaway hat.",
+        "Every Saturday, {H} and {F} walked around {@town}, looking for mysteries to solve."}},
       {"react",
        {R"("This is a case for a detective," {H} said, and {H.he} took out {H.his} notebook.)",
         R"("Don't worry," said {H}. "I will {solveit}.")",
         "{H} put on {H.his} thinking cap and grabbed {H.his} magnifying glass.",
         R"("A real mystery!" said {H}. "Let's investigate.")",
         "{H} listened carefully and wrote down every word in {H.his} notebook.",
-        R"("Tell me everything," said {H}. "Even the smallest thing can be a clue.")"}},
+        R"("Tell me everything," said {H}. "Even the smallest thing can be a clue.")",
+        R"("Leave it to me," said {H}, putting on {H.his} {hat}.)",
+        "{H} nodded slowly. Every mystery had an answer, and {H.he} would find it."}},
+      {"hat", {"detective hat", "thinking cap", "lucky cap"}},
       {"solveit", {"solve this mystery", "get to the bottom of this", "find out what happened",
                    "crack this case"}},
       {"lesson",
@@ -124,7 +132,7 @@ StyleSpec make_mystery() {
   s.plots = {
       {"missing_pie",
        {{"problem",
-         {"One afternoon, {O} came running up the street. {O.His} {@pie} pie had been cooling "
+         {"{when}, {O} came running up the street. {O.His} {@pie} pie had been cooling "
           "on the windowsill, and now it was missing!",
           "On the morning of the town fair, {O} baked a {@pie} pie for the contest. When "
           "{O.he} turned around, the pie was gone."}},
@@ -155,7 +163,7 @@ StyleSpec make_mystery() {
       {"shiny_thief",
        {{"shiny", {"silver key", "gold ring", "shiny thimble", "old pocket watch"}},
         {"problem",
-         {"One morning, {O} knocked on {H}'s door. {O.His} {@shiny} had vanished from the "
+         {"{when}, {O} knocked on {H}'s door. {O.His} {@shiny} had vanished from the "
           "garden table.",
           "{O} was very upset. {O.He} had put {O.his} {@shiny} on the porch railing for just a "
           "minute, and now it was missing."}},
@@ -177,13 +185,12 @@ StyleSpec make_mystery() {
         {"turn",
          {"{H} climbed a ladder to the nest. Inside were a spoon, a button, three bottle caps "
           "and the {@shiny}. The culprit was a crow!",
-          "{H} watched the tree with a pair of binoculars. A crow flew down, picked up a shiny "
-          "bottle cap and carried it to its nest. There, shining in the sun, was the "
-          "{@shiny}."}},
+          "{H} watched the tree with binoculars. A crow flew down, grabbed a bottle cap and "
+          "carried it to its nest, right next to the {@shiny}."}},
         {"resolution",
          {"{H} gave the {@shiny} back to {O}, and {O} gave {H} a big hug.",
-          "{O} got the {@shiny} back, and {O.he} left a bowl of shiny buttons out for the crow "
-          "so it would leave {O.his} things alone."}}}},
+          "{O} got the {@shiny} back and left a bowl of buttons out for the crow, so it would "
+          "leave {O.his} things alone."}}}},
       {"night_noise",
        {{"problem",
          {"Every night, {O} heard a strange scratching sound in the attic. Scritch, scratch, "
@@ -215,7 +222,7 @@ StyleSpec make_mystery() {
       {"missing_cat",
        {{"catname", {"Whiskers", "Marmalade", "Socks", "Pumpkin", "Smokey"}},
         {"problem",
-         {"One morning, {O}'s cat, {@catname}, was missing. {O.He} had looked everywhere.",
+         {"{when}, {O}'s cat, {@catname}, was missing. {O.He} had looked everywhere.",
           "{O} put up a sign: MISSING CAT. {O.His} orange cat, {@catname}, had not come home "
           "for supper."}},
         {"clue1",
@@ -243,7 +250,7 @@ StyleSpec make_mystery() {
           "case."}}}},
       {"muddy_prints",
        {{"problem",
-         {"One morning, the town library was a mess. There were muddy footprints everywhere, "
+         {"{when}, the town library was a mess. There were muddy footprints everywhere, "
           "and a whole row of books had been knocked over. {O} asked {H} to find out who did "
           "it.",
           "When {O} opened the flower shop, {O.he} found muddy prints all over the floor and "
@@ -275,7 +282,7 @@ StyleSpec make_mystery() {
          {R"("Three cheers for our detective!" shouted {F}.)",
           "Everyone clapped, and {H} laughed until {H.his} sides hurt."}},
         {"problem",
-         {"One day, {H} found a note under {H.his} door. It said: MEET AT THE OLD OAK AT FOUR. "
+         {"{when}, {H} found a note under {H.his} door. It said: MEET AT THE OLD OAK AT FOUR. "
           "There was no name.",
           "{H} found a strange note in a library book. It was written in a secret code."}},
         {"react",
@@ -330,6 +337,35 @@ StyleSpec make_mystery() {
          {"{H} brought the ribbon back just in time, and the show began with a cheer.",
           "{O} pinned the ribbon back on the table and gave {H} a ribbon of {H.his} own, for "
           "the best detective in town."}}}},
+      {"vanishing_carrots",
+       {{"problem",
+         {"Every morning, {O} found fewer carrots in {O.his} garden. Someone was pulling them up "
+          "at night!",
+          "{O} was growing the biggest carrots in {@town} for the harvest fair. But one by one, "
+          "they were disappearing."}},
+        {"clue1",
+         {"{H} found a little hole dug under the garden fence.",
+          "{H} saw tiny tooth marks on a carrot top left in the dirt."}},
+        {"clue2",
+         {"Beside the fence, there were small round footprints in pairs, one behind the other.",
+          "A few soft white hairs were stuck to the fence post."}},
+        {"suspect",
+         {"At first, {O} suspected the neighbor's goat, but the goat was tied up all night.",
+          "Some people blamed the boy who delivered the milk, but the boy did not even like "
+          "carrots."}},
+        {"helper",
+         {R"({F} knelt by the hole. "This hole is too small for a person," {F.he} {tag}. "Look how round it is.")",
+          "{D} sniffed the hole and began to dig, wagging {D.his} tail with excitement."}},
+        {"turn",
+         {"That night, {H} hid behind the rain barrel with a flashlight. At midnight, a mother "
+          "rabbit and four little bunnies hopped under the fence and began to nibble.",
+          "{H} followed the tracks across the field and found a rabbit burrow. Inside, a "
+          "family of rabbits was sleeping on a pile of carrot tops."}},
+        {"resolution",
+         {"{O} smiled. {O.He} planted an extra row of carrots by the fence just for the "
+          "rabbits, and the big carrots were safe for the fair.",
+          "{H} helped {O} mend the fence, and {O} left a basket of carrot tops outside for the "
+          "rabbits every evening."}}}},
   };
   return s;
 }

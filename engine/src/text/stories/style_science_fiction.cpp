@@ -276,6 +276,28 @@ StyleSpec make_science_fiction() {
           "starship's friendly pet, and it never chewed a wire again.",
           "They took the little alien back to its home planet, where its family waved all four "
           "of their arms to say thank you."}}}},
+      {"tired_robot",
+       {{"problem",
+         {"One morning, {F} would not wake up. {F.His} lights were dim, and {F.he} only made a "
+          "tiny, sleepy beep.",
+          "In the middle of a game of chess, {F} slowed down, blinked twice and stopped moving."}},
+        {"attempt",
+         {"{H} pressed the restart button on {F}'s back.",
+          "{H} plugged {F} into the charger in the control room."}},
+        {"fail",
+         {"But {F} only blinked once and went dark again.",
+          "But the charger sparked and the screen said: PART BROKEN."}},
+        {"helper",
+         {R"({C} looked inside {F}'s chest. "The power crystal is cracked," {C.he} {tag}. "There is a new one in the supply room, but it is locked.")",
+          R"({C} handed {H} a small tool kit. "You have watched {F} fix things for years," {C.he} {tag}. "Now it is your turn.")"}},
+        {"turn",
+         {"{H} found the spare power crystal in the supply room, opened {F}'s chest panel and "
+          "clicked the new crystal into place.",
+          "{H} read the robot manual on the screen, step by step, and replaced the cracked "
+          "power crystal with steady hands."}},
+        {"resolution",
+         {R"({F}'s lights flickered, then shone bright blue. "Good morning!" {F} beeped. "Did I miss anything?" {H} laughed and gave {F} a big hug.)",
+          "{F} sat up, beeped a happy song and gave {H} a hug with {F.his} metal arms."}}}},
   };
   return s;
 }

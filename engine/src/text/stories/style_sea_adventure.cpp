@@ -283,6 +283,33 @@ StyleSpec make_sea_adventure() {
           "filled the sails again.",
           "That night it rained, the barrels filled up, and a cool wind carried the ship toward "
           "home."}}}},
+      {"lost_parrot",
+       {{"problem",
+         {"One morning, {B} the parrot flew off the ship to chase a butterfly and did not come "
+          "back.",
+          "As the ship passed a green island, {B} the parrot squawked, flapped {B.his} wings "
+          "and flew away toward the trees."}},
+        {"upset",
+         {R"("{B}! Come back!" {H} shouted, but the parrot was already gone.)",
+          "{H} stared at the island. {B} had never flown away before."}},
+        {"attempt",
+         {"{H} whistled the tune that {B} liked best.",
+          "{H} held up a piece of mango, {B}'s favorite fruit."}},
+        {"fail",
+         {"But only the waves answered.",
+          "But there was no flash of green in the trees."}},
+        {"helper",
+         {R"({C} dropped the anchor. "A good crew does not leave anyone behind," {C.he} {tag}. "Not even a parrot.")",
+          R"({F} pointed at the island. "Listen," {F.he} {tag}. "I can hear squawking in the palm trees.")"}},
+        {"turn",
+         {"{H} rowed to the island and followed the squawks into the palm trees. There was {B}, "
+          "tangled in a vine and very glad to see {H}.",
+          "On the island, {H} found {B} sitting in a tree full of ripe mangoes, eating as fast "
+          "as {B.he} could."}},
+        {"resolution",
+         {"{H} carried {B} back to the ship on {H.his} shoulder, and {B} did not leave it "
+          "for the rest of the voyage.",
+          "{H} and {B} rowed back to the ship with a basket of mangoes for the whole crew."}}}},
   };
   return s;
 }
