@@ -154,7 +154,7 @@ StyleSpec make_fairy_tale() {
           "{R} offered a bag of gold to anyone who could bring back {@loot}, but nobody dared to "
           "go."}},
         {"helper",
-         {R"({W} the {W:mage} came to {H} with a smile. "Dragons do not steal without a reason," {W.he} {tag}. "Go and ask it why.")",
+         {R"({W} the {W:mage} came to see {H}. "Dragons do not steal without a reason," {W.he} {tag}. "Go and ask it why.")",
           R"({F} tugged at {H}'s sleeve. "I have heard that dragon crying at night," {F.he} whispered. "Maybe it is not wicked at all.")"}},
         {"turn",
          {"At last they reached the dragon's cave. {H} saw that the dragon had a big thorn stuck "

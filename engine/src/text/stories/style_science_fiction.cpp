@@ -193,7 +193,7 @@ StyleSpec make_science_fiction() {
           "{H} pushed a pillow against the window."}},
         {"fail",
          {"But the crack kept growing, slowly, like a spider web.",
-          "But the whistling sound only got louder."}},
+          "But soon a thin whistle of escaping air filled the room."}},
         {"helper",
          {R"({C} stayed very calm. "We have enough oxygen for one hour," {C.he} {tag}. "That is plenty of time to fix it.")",
           R"({F} opened a panel on {F.his} chest. "I carry space glue," {F.he} {tag}. "But we must put it on from the outside.")"}},
