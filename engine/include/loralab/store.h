@@ -11,9 +11,11 @@
 // empty, or a string that is empty, is stored as NULL ("not known").
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loralab/error.h"
@@ -80,6 +82,8 @@ struct RunResults {
   std::optional<double> tokens_per_second;
   std::optional<int64_t> peak_rss_bytes;
   std::optional<std::string> adapter_path;
+  std::optional<std::string> base_model_hash;
+  std::optional<std::string> dataset_fingerprint;
 };
 
 // One training step's measurements. Fields that were not measured at this step stay empty; a
@@ -253,6 +257,11 @@ class ExperimentStore {
   // Returns the run ids in point order.
   std::vector<int64_t> enqueue_sweep(int64_t sweep_id, const RunRecord& base,
                                      const std::vector<SweepPoint>& points);
+  // Creates the sweep, then the runs make_runs builds for its id (their sweep_id is set to it,
+  // each is queued at the tail in order), all in one transaction: a failure leaves nothing.
+  // Returns the sweep id and the run ids.
+  std::pair<int64_t, std::vector<int64_t>> create_sweep_with_runs(
+      const SweepRecord& sweep, const std::function<std::vector<RunRecord>(int64_t)>& make_runs);
 
   // -- metrics
   // All rows in one transaction (for imports and benchmarks; training uses MetricWriter).
