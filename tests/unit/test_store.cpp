@@ -280,14 +280,18 @@ class TestStore : public QObject {
     QVERIFY(error_of([&] { store.set_paused(id, true); }).contains("only a running run"));
     store.set_paused(id, false);
     store.heartbeat(id);
-    store.update_results(id, {1000, 50000, std::nullopt, 1234.5, 1 << 20, "/tmp/adapter"});
-    store.update_results(id, {std::nullopt, std::nullopt, 2.5, std::nullopt, std::nullopt, {}});
+    store.update_results(id, {1000, 50000, std::nullopt, 1234.5, 1 << 20, "/tmp/adapter",
+                              "basehash", "datafp"});
+    store.update_results(id, {std::nullopt, std::nullopt, 2.5, std::nullopt, std::nullopt, {}, {},
+                              {}});
     store.set_notes(id, "looks good");
     store.set_tags(id, {"best"});
     store.finish_run(id, RunStatus::Done);
     run = store.run(id);
     QCOMPARE(run.status, RunStatus::Done);
     QCOMPARE(*run.trainable_params, int64_t(1000));  // kept by the second update
+    QCOMPARE(run.base_model_hash, std::string("basehash"));
+    QCOMPARE(run.dataset_fingerprint, std::string("datafp"));
     QCOMPARE(*run.final_train_loss, 2.5);
     QCOMPARE(run.adapter_path, std::string("/tmp/adapter"));
     QCOMPARE(run.notes, std::string("looks good"));

@@ -140,6 +140,13 @@ class TestSweepGrid : public QObject {
                             << "targets=q_proj+foo";
     QTest::newRow("twice") << "targets=q_proj+q_proj"
                            << "targets=q_proj+q_proj";
+    // Names the trainer does not know (it says `default`, not kaiming; presets are attention-*).
+    QTest::newRow("kaiming") << "init=kaiming"
+                             << "init=kaiming: expected one of default, gaussian, pissa";
+    QTest::newRow("attention") << "targets=attention"
+                               << "targets=attention: expected a preset (attention-qv";
+    QTest::newRow("fp16") << "precision=fp16"
+                          << "precision=fp16: expected one of fp32, bf16";
     QTest::newRow("choice") << "precision=fp64"
                             << "precision=fp64: expected one of fp32, bf16";
     QTest::newRow("bool") << "rslora=yes"
@@ -162,6 +169,12 @@ class TestSweepGrid : public QObject {
                            << "cannot be mixed";
     QTest::newRow("alpha rank range") << "alpha=rank..16"
                                       << "alpha=rank..16";
+  }
+  void accepts_the_trainers_names() {
+    auto spec = parse_sweep_spec(
+        "init=default,gaussian,pissa;targets=attention-qv,attention-qkv,attention-qkvo,mlp,"
+        "all-linear,q_proj+mlp;eval_every=0;seq=1");
+    QCOMPARE(expand_grid(spec).size(), size_t(18));
   }
   void errors_name_the_key_and_value() {
     QFETCH(QString, spec);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "loralab/store.h"
 #include "loralab/train.h"
@@ -14,7 +15,7 @@
 namespace loralab {
 
 struct RunRecorderOptions {
-  MetricWriterOptions metrics;  // batch size / delay of metric commits
+  MetricWriterOptions metrics;    // batch size / delay of metric commits
   std::vector<std::string> tags;  // set on a new run
   std::string notes;              // set on a new run
 };
@@ -61,7 +62,7 @@ class RunRecorder : public TrainObserver {
   bool finished() const { return finished_; }
 
  private:
-  void flush_metrics();
+  void report(const Error& error);  // once, through next_; training goes on
 
   ExperimentStore& store_;
   TrainObserver* next_;
@@ -69,6 +70,7 @@ class RunRecorder : public TrainObserver {
   std::optional<MetricWriter> writer_;
   bool first_step_seen_ = false;
   bool finished_ = false;
+  bool store_error_reported_ = false;
 };
 
 // sha256 over the model's config (as the trainer re-serializes it) and its weights file: the same
@@ -82,6 +84,10 @@ RunConfigColumns run_columns(const TrainSpec& spec);
 // path, dataset path; status as given. Hashes and the fingerprint are filled in when it trains.
 RunRecord run_record_for(const TrainSpec& spec, const std::string& base_model_path,
                          RunStatus status = RunStatus::Queued);
+
+// Makes the spec's dataset and output paths absolute (against the current folder), so a stored
+// run can be resumed or worked from the queue by a process started elsewhere.
+void make_paths_absolute(TrainSpec& spec);
 
 // The checkpoint folder a stored run resumes from: its latest "checkpoint" artifact that still
 // exists on disk, else <out_dir>/checkpoint when it exists, else empty (start from scratch).

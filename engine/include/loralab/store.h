@@ -304,6 +304,10 @@ class ExperimentStore {
 struct MetricWriterOptions {
   int64_t batch_rows = 64;         // commit when this many rows wait
   double max_delay_seconds = 1.0;  // or when the oldest waiting row is this old
+  // After a commit from add() fails (the file stayed locked past the busy timeout, the disk is
+  // full), add() keeps the rows and tries again only after this long, so training is not held up
+  // by a busy timeout on every step. flush() always tries.
+  double retry_delay_seconds = 10.0;
 };
 
 // Batches one run's metric rows: add() only appends in memory; a transaction commits the batch
@@ -329,6 +333,7 @@ class MetricWriter {
   MetricWriterOptions options_;
   std::vector<MetricRow> pending_;
   double oldest_pending_ = 0;  // steady-clock seconds of the first waiting row
+  double next_attempt_ = 0;    // steady-clock seconds before which add() does not commit
   int64_t committed_batches_ = 0;
 };
 

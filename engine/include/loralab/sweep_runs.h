@@ -27,6 +27,7 @@ struct SweepRequest {
   uint64_t random_seed = 0;
   SweepLimits limits;       // > limits.max_runs throws SweepTooLarge unless allow_large
   TrainSpec base;           // every field a point does not override
+  bool alpha_equals_rank = false;  // alpha follows each point's rank unless the point sets alpha
   std::string base_model_path;
   std::string out_root;     // run i trains into <out_root>/<sweep id>-<i+1, 3 digits>-<label slug>
 };

@@ -189,7 +189,9 @@ void ExperimentStore::update_results(int64_t id, const RunResults& results) {
       "final_train_loss = coalesce(?4, final_train_loss), "
       "tokens_per_second = coalesce(?5, tokens_per_second), "
       "peak_rss_bytes = coalesce(?6, peak_rss_bytes), "
-      "adapter_path = coalesce(?7, adapter_path) WHERE id = ?1");
+      "adapter_path = coalesce(?7, adapter_path), "
+      "base_model_hash = coalesce(?8, base_model_hash), "
+      "dataset_fingerprint = coalesce(?9, dataset_fingerprint) WHERE id = ?1");
   update->bind(1, id)
       .bind(2, results.trainable_params)
       .bind(3, results.total_params)
@@ -197,6 +199,8 @@ void ExperimentStore::update_results(int64_t id, const RunResults& results) {
       .bind(5, results.tokens_per_second)
       .bind(6, results.peak_rss_bytes)
       .bind(7, results.adapter_path)
+      .bind(8, results.base_model_hash)
+      .bind(9, results.dataset_fingerprint)
       .run();
   require_changed(impl_->db, id);
 }

@@ -159,15 +159,24 @@ MetricWriter::~MetricWriter() {
 void MetricWriter::add(const MetricRow& row) {
   if (pending_.empty()) oldest_pending_ = steady_seconds();
   pending_.push_back(row);
+  const double now = steady_seconds();
+  if (now < next_attempt_) return;
   if (static_cast<int64_t>(pending_.size()) >= options_.batch_rows ||
-      steady_seconds() - oldest_pending_ >= options_.max_delay_seconds)
-    flush();
+      now - oldest_pending_ >= options_.max_delay_seconds) {
+    try {
+      flush();
+    } catch (const Error&) {
+      next_attempt_ = now + options_.retry_delay_seconds;
+      throw;
+    }
+  }
 }
 
 void MetricWriter::flush() {
   if (pending_.empty()) return;
   store_detail::write_metric_batch(store_.impl_->db, run_id_, pending_);
   pending_.clear();
+  next_attempt_ = 0;
   ++committed_batches_;
 }
 

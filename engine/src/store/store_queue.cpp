@@ -180,6 +180,22 @@ std::vector<SweepRecord> ExperimentStore::sweeps() const {
   return out;
 }
 
+std::pair<int64_t, std::vector<int64_t>> ExperimentStore::create_sweep_with_runs(
+    const SweepRecord& sweep, const std::function<std::vector<RunRecord>(int64_t)>& make_runs) {
+  WriteTransaction transaction(impl_->db);
+  int64_t sweep_id = create_sweep(sweep);
+  std::vector<int64_t> ids;
+  for (RunRecord run : make_runs(sweep_id)) {
+    run.id = 0;
+    run.status = RunStatus::Queued;
+    run.queue_position.reset();
+    run.sweep_id = sweep_id;
+    ids.push_back(store_detail::insert_run(impl_->db, run));
+  }
+  transaction.commit();
+  return {sweep_id, ids};
+}
+
 std::vector<int64_t> ExperimentStore::enqueue_sweep(int64_t sweep_id, const RunRecord& base,
                                                     const std::vector<SweepPoint>& points) {
   store_detail::require_json_object(base.config_json, "sweep base run config_json");

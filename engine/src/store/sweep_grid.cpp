@@ -10,6 +10,8 @@
 #include <limits>
 #include <set>
 
+#include "loralab/lora.h"
+
 namespace loralab {
 
 namespace {
@@ -25,9 +27,10 @@ struct KeyRule {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-const std::vector<std::string> kTargetModules = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
-                                                 "gate_proj", "up_proj", "down_proj"};
-const std::vector<std::string> kTargetPresets = {"all-linear", "attention", "mlp"};
+// The trainer's target vocabulary (loralab/lora.h): a grid value is valid exactly when
+// expand_targets accepts it and it adapts only modules a LLaMA-family block has.
+const std::vector<std::string> kTargetPresets = {"attention-qv", "attention-qkv", "attention-qkvo",
+                                                 "mlp", "all-linear"};
 
 const std::vector<KeyRule>& key_rules() {
   using T = SweepKeyType;
@@ -41,16 +44,16 @@ const std::vector<KeyRule>& key_rules() {
       {{"alpha_equals_rank", T::Bool, "true or false", {}}},
       {{"targets",
         T::Targets,
-        "a preset (all-linear, attention, mlp) or modules joined by + (q_proj, k_proj, v_proj, "
-        "o_proj, gate_proj, up_proj, down_proj)",
+        "a preset (attention-qv, attention-qkv, attention-qkvo, mlp, all-linear) or modules and "
+        "presets joined by + (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)",
         {}}},
       {{"lr", T::Real, "a number > 0", {}}, 0, true, kInf, false},
       {{"dropout", T::Real, "a number in [0, 1)", {}}, 0, false, 1, true},
       {{"seed", T::Int, "a whole number >= 0", {}}, 0, false, 9007199254740992.0, false},
-      {{"precision", T::Choice, "one of fp32, bf16, fp16", {"fp32", "bf16", "fp16"}}},
+      {{"precision", T::Choice, "one of fp32, bf16", {"fp32", "bf16"}}},
       {{"steps", T::Int, "a whole number >= 1", {}}, 1, false, kInf, false},
       {{"batch", T::Int, "a whole number >= 1", {}}, 1, false, kInf, false},
-      {{"seq", T::Int, "a whole number >= 2", {}}, 2, false, kInf, false},
+      {{"seq", T::Int, "a whole number >= 1", {}}, 1, false, kInf, false},
       {{"accum", T::Int, "a whole number >= 1", {}}, 1, false, kInf, false},
       {{"warmup", T::Int, "a whole number >= 0", {}}, 0, false, kInf, false},
       {{"weight_decay", T::Real, "a number >= 0", {}}, 0, false, kInf, false},
@@ -59,9 +62,9 @@ const std::vector<KeyRule>& key_rules() {
         T::Choice,
         "one of constant, linear, cosine",
         {"constant", "linear", "cosine"}}},
-      {{"init", T::Choice, "one of kaiming, gaussian", {"kaiming", "gaussian"}}},
+      {{"init", T::Choice, "one of default, gaussian, pissa", {"default", "gaussian", "pissa"}}},
       {{"rslora", T::Bool, "true or false", {}}},
-      {{"eval_every", T::Int, "a whole number >= 1", {}}, 1, false, kInf, false},
+      {{"eval_every", T::Int, "a whole number >= 0 (0 = only at the end)", {}}, 0, false, kInf, false},
   };
   return rules;
 }
@@ -117,13 +120,19 @@ void check_bounds(const KeyRule& rule, double value, const std::string& text) {
 }
 
 SweepValue parse_targets(const KeyRule& rule, const std::string& text) {
-  if (std::find(kTargetPresets.begin(), kTargetPresets.end(), text) != kTargetPresets.end())
-    return text;
+  const std::vector<std::string> modules = linear_module_names();
+  std::vector<std::string> names = split(text, '+');
   std::set<std::string> seen;
-  for (const auto& module : split(text, '+')) {
-    bool known =
-        std::find(kTargetModules.begin(), kTargetModules.end(), module) != kTargetModules.end();
-    if (!known || !seen.insert(module).second) bad_value(rule, text);
+  for (const auto& name : names) {
+    bool known = std::find(kTargetPresets.begin(), kTargetPresets.end(), name) !=
+                     kTargetPresets.end() ||
+                 std::find(modules.begin(), modules.end(), name) != modules.end();
+    if (!known || !seen.insert(name).second) bad_value(rule, text);
+  }
+  try {
+    expand_targets(names);  // the trainer's own check, so the two can never disagree
+  } catch (const Error&) {
+    bad_value(rule, text);
   }
   return text;
 }
