@@ -39,15 +39,28 @@ python=/usr/bin/python3  # Debian's python3-torch lives here, not in a pyenv int
 # several times slower for these matrix sizes. Both sides share the library, so say which it chose.
 blas_core="$(OPENBLAS_VERBOSE=2 "$python" -c 'import torch; torch.ones(64, 64) @ torch.ones(64, 64)' 2>&1 | sed -n 's/^Core: //p' | head -1)"
 echo "OpenBLAS core: ${blas_core:-unknown} (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset})" >&2
+# loralab-cli re-executes itself with OPENBLAS_CORETYPE set when OpenBLAS falls back to Prescott on
+# an AVX-512 CPU. Give the Python peer the same kernels so that the comparison is about the code.
+if [[ "${blas_core,,}" == prescott && -z "${OPENBLAS_CORETYPE:-}" ]] && grep -qw avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SKYLAKEX
+  echo "both sides run with OPENBLAS_CORETYPE=SKYLAKEX (what loralab-cli picks by itself here)" >&2
+fi
 
 common=(--new "$new" --threads "$threads" --repeats "$repeats" --warmup 1 --precision "$precision")
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 for ((round = 1; round <= rounds; ++round)); do
   echo "round $round/$rounds ..." >&2
-  "$cli" bench sample --json "${common[@]}" >>"$out/base.jsonl"
-  "$cli" bench sample --json "${common[@]}" --adapters "$adapters" >>"$out/live.jsonl"
-  "$cli" bench sample --json "${common[@]}" --adapters "$adapters" --merged >>"$out/merged.jsonl"
+  # Odd rounds run base first, even rounds last, so that a load trend hits base and merged alike.
+  if ((round % 2 == 1)); then
+    "$cli" bench sample --json "${common[@]}" >>"$out/base.jsonl"
+    "$cli" bench sample --json "${common[@]}" --adapters "$adapters" >>"$out/live.jsonl"
+    "$cli" bench sample --json "${common[@]}" --adapters "$adapters" --merged >>"$out/merged.jsonl"
+  else
+    "$cli" bench sample --json "${common[@]}" --adapters "$adapters" --merged >>"$out/merged.jsonl"
+    "$cli" bench sample --json "${common[@]}" --adapters "$adapters" >>"$out/live.jsonl"
+    "$cli" bench sample --json "${common[@]}" >>"$out/base.jsonl"
+  fi
   "$python" "$here/python/sample_baseline.py" "${common[@]}" >>"$out/python.jsonl"
   if ((threads > 1)); then
     "$cli" bench sample --json "${common[@]}" --decode-threads "$threads" >>"$out/base_all_threads.jsonl"

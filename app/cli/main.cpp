@@ -29,6 +29,7 @@ void print_help(std::ostream& out) {
 
 int main(int argc, char** argv) {
   using namespace loralab::cli;
+  loralab::reexec_with_fast_blas_kernels(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_help(args.empty() ? std::cerr : std::cout);
@@ -36,7 +37,9 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "--version") {
     std::cout << "loralab-cli " << loralab::engine_version() << " (LibTorch "
-              << loralab::libtorch_version() << ")\n";
+              << loralab::libtorch_version() << ", BLAS kernels "
+              << (loralab::blas_core_name().empty() ? "not OpenBLAS" : loralab::blas_core_name())
+              << ")\n";
     return 0;
   }
   auto& registry = command_registry();

@@ -137,6 +137,32 @@ class TestCliInfo : public QObject {
     QCOMPARE(info["weights"].toString(), dir + "/model.safetensors");
   }
 
+  // OpenBLAS 0.3.21 falls back to Prescott kernels on recent Xeons; the CLI re-executes itself
+  // with better ones, and leaves a user's own OPENBLAS_CORETYPE alone.
+  void blas_kernels() {
+    auto version_with = [](const QString& coretype) {
+      QProcess process;
+      QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+      env.remove("OPENBLAS_CORETYPE");
+      env.remove("LORALAB_BLAS_REEXEC");
+      if (!coretype.isEmpty()) env.insert("OPENBLAS_CORETYPE", coretype);
+      process.setProcessEnvironment(env);
+      process.start(LORALAB_CLI, {"--version"});
+      process.waitForFinished(60000);
+      return QString::fromUtf8(process.readAllStandardOutput());
+    };
+    const QString automatic = version_with({});
+    QVERIFY2(automatic.contains("BLAS kernels"), qPrintable(automatic));
+    QFile cpuinfo("/proc/cpuinfo");
+    QVERIFY(cpuinfo.open(QIODevice::ReadOnly));
+    const bool avx512 = QString::fromLatin1(cpuinfo.readAll()).contains(" avx512f ");
+    if (avx512) QVERIFY2(!automatic.contains("Prescott"), qPrintable(automatic));
+    if (!automatic.contains("not OpenBLAS")) {
+      const QString chosen = version_with("HASWELL");
+      QVERIFY2(chosen.contains("Haswell"), qPrintable(chosen));
+    }
+  }
+
   void usage_errors() {
     expect_error({}, {"MODEL_DIR"});
     expect_error({kModels + "/llama_f32", kModels + "/qwen2_f16_bias"}, {"one MODEL_DIR"});

@@ -20,6 +20,7 @@ LoraLinearImpl::LoraLinearImpl(torch::Tensor w, torch::Tensor b) {
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   auto y = torch::nn::functional::linear(x, weight, bias);
   if (merged()) return y;
+  if (!torch::GradMode::is_enabled() && !is_training()) return add_adapters_inplace(x, y);
   for (auto& adapter : adapters_) {
     if (!adapter.enabled || adapter.weight == 0.0) continue;
     auto input = x;
@@ -29,6 +30,29 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
     auto b = adapter.b.scalar_type() == x.scalar_type() ? adapter.b : adapter.b.to(x.scalar_type());
     auto down = torch::matmul(input, a.t());  // (..., r)
     y = y + torch::matmul(down, b.t()) * (adapter.weight * adapter.scaling());
+  }
+  return y;
+}
+
+// Inference only: accumulates every live adapter into `y` in place (addmv/addmm), which saves the
+// temporaries and the separate scale and add of the autograd path. Decoding feeds one row at a
+// time, where matrix-vector kernels beat a 1-row matmul.
+torch::Tensor LoraLinearImpl::add_adapters_inplace(const torch::Tensor& x, torch::Tensor& y) {
+  if (!y.is_contiguous()) y = y.contiguous();
+  auto rows = x.reshape({-1, in_features()});
+  auto out = y.view({-1, out_features()});
+  const bool one_row = rows.size(0) == 1;
+  for (auto& adapter : adapters_) {
+    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    auto a = adapter.a.scalar_type() == x.scalar_type() ? adapter.a : adapter.a.to(x.scalar_type());
+    auto b = adapter.b.scalar_type() == x.scalar_type() ? adapter.b : adapter.b.to(x.scalar_type());
+    const double scale = adapter.weight * adapter.scaling();
+    if (one_row) {
+      auto row = out.select(0, 0);
+      row.addmv_(b, torch::mv(a, rows.select(0, 0)), 1.0, scale);
+    } else {
+      out.addmm_(torch::mm(rows, a.t()), b.t(), 1.0, scale);
+    }
   }
   return y;
 }

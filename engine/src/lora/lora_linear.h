@@ -60,6 +60,7 @@ class LoraLinearImpl : public torch::nn::Module {
   torch::Tensor bias;    // (out) or undefined
 
  private:
+  torch::Tensor add_adapters_inplace(const torch::Tensor& x, torch::Tensor& y);
   std::vector<Adapter> adapters_;
   torch::Tensor original_weight_;  // defined while merged
 };
