@@ -54,8 +54,9 @@ class RunRecorder : public TrainObserver {
 
   // Flushes metrics and writes the end state: done and early_stopped → done (early_stopped also
   // tags the run "early-stopped"), stopped → stopped, failed → failed with the result's message.
-  // Writes results (final train loss, tokens/s, peak RSS, params), the adapter path and artifact
-  // (not for failed runs) and the checkpoint artifact, which `resume` continues from.
+  // Writes results (tokens/s, peak RSS; params and the last step's train loss are already in),
+  // the adapter path and artifact (not for failed runs) and the checkpoint artifact, which
+  // `resume` continues from.
   void finish(const TrainResult& result);
   // Ends the run as failed with `message` (train() threw, the model did not load, ...).
   void fail(const std::string& message);

@@ -230,7 +230,8 @@ void RunRecorder::finish(const TrainResult& result) {
   writer_->flush();
   const bool failed = result.status == "failed";
   RunResults results;
-  if (result.steps_done > 0) results.final_train_loss = result.final_train_loss;
+  // final_train_loss stays the last step's loss, written with the metrics: the result's figure is
+  // the smoothed loss, which lags far behind on short runs.
   if (result.tokens_per_s > 0) results.tokens_per_second = result.tokens_per_s;
   if (result.peak_rss_bytes > 0) results.peak_rss_bytes = result.peak_rss_bytes;
   std::string adapter;

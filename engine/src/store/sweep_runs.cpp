@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "loralab/lora.h"
+#include "loralab/model_config.h"
 #include "loralab/run_recorder.h"
 
 namespace loralab {
@@ -141,6 +143,11 @@ SweepPlan plan_sweep(const SweepRequest& request) {
     plan.points = expand_grid(plan.spec, request.limits);
   if (request.base.full)
     throw Error("sweep: full fine-tuning has no LoRA settings to sweep; drop --full");
+  // What the trainer checks against the model (positions, targets that match nothing) is checked
+  // here too, from config.json alone, so no run of the sweep can be refused later.
+  std::optional<ModelConfig> model_config;
+  if (!request.base_model_path.empty())
+    model_config = ModelConfig::load(ModelFolder::discover(request.base_model_path).config_path);
   plan.specs.reserve(plan.points.size());
   for (const auto& point : plan.points) {
     TrainSpec spec = apply_sweep_point(request.base, point);
@@ -148,6 +155,13 @@ SweepPlan plan_sweep(const SweepRequest& request) {
       spec.lora.alpha = static_cast<double>(spec.lora.rank);
     try {
       spec.validate();
+      if (model_config) {
+        if (spec.seq_len > model_config->max_position_embeddings)
+          throw Error("seq: " + std::to_string(spec.seq_len) + " is longer than the model's " +
+                      std::to_string(model_config->max_position_embeddings) +
+                      " positions (max_position_embeddings)");
+        account_parameters(*model_config, spec.lora);  // throws when the targets match nothing
+      }
     } catch (const Error& e) {
       throw Error("sweep: the run '" + point.label() + "' would be refused by the trainer: " +
                   e.what());
