@@ -104,16 +104,19 @@ void make_paths_absolute(TrainSpec& spec) {
 }
 
 std::string resumable_checkpoint(const ExperimentStore& store, int64_t run_id) {
-  auto artifacts = store.artifacts_for_run(run_id);
-  for (auto it = artifacts.rbegin(); it != artifacts.rend(); ++it) {
+  // The trainer swaps checkpoint folders through CHECKPOINT.old; a crash between its two renames
+  // leaves only that one, which the trainer's reader takes in its place.
+  auto usable = [](const fs::path& dir) {
     std::error_code ec;
-    if (it->kind == "checkpoint" && fs::is_directory(it->path, ec)) return it->path;
-  }
+    return fs::is_directory(dir, ec) || fs::is_directory(dir.string() + ".old", ec);
+  };
+  auto artifacts = store.artifacts_for_run(run_id);
+  for (auto it = artifacts.rbegin(); it != artifacts.rend(); ++it)
+    if (it->kind == "checkpoint" && usable(it->path)) return it->path;
   auto config = nlohmann::json::parse(store.run(run_id).config_json, nullptr, false);
   if (config.is_object() && config.contains("out_dir") && config["out_dir"].is_string()) {
     std::string out = config["out_dir"].get<std::string>();
-    std::error_code ec;
-    if (!out.empty() && fs::is_directory(fs::path(out) / "checkpoint", ec))
+    if (!out.empty() && usable(fs::path(out) / "checkpoint"))
       return (fs::path(out) / "checkpoint").string();
   }
   return {};
