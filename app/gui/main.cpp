@@ -1,15 +1,72 @@
-// loralab: the desktop application's entry point.
+// loralab: the desktop application's entry point. Besides starting the app it takes a few flags
+// for demos and checks: --settings INI (use a separate settings file), --model DIR and --data PATH
+// (preselect them), --train (press Train once the window is up) and --screenshot PNG (grab the
+// window after --screenshot-delay ms, or when the run ends with --train, then quit).
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QPushButton>
+#include <QTimer>
+#include <memory>
 
 #include "loralab/runtime.h"
 #include "ui/main_window.h"
+#include "ui/settings.h"
+#include "ui/theme.h"
+#include "ui/train/dataset_panel.h"
+#include "ui/train/model_panel.h"
+#include "ui/train/train_controller.h"
+#include "ui/train/train_page.h"
 
 int main(int argc, char** argv) {
+  loralab::reexec_with_fast_blas_kernels(argv);
   QApplication app(argc, argv);
   QApplication::setApplicationName("LoRA Lab");
   QApplication::setOrganizationName("LoRA Lab");
+  QApplication::setApplicationVersion(QString::fromStdString(loralab::engine_version()));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription("Train, compare and blend LoRA adapters on story models.");
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QCommandLineOption settings_opt("settings", "Use this INI file for settings.", "ini");
+  const QCommandLineOption model_opt("model", "Preselect this model folder.", "dir");
+  const QCommandLineOption data_opt("data", "Preselect this dataset.", "path");
+  const QCommandLineOption train_opt("train", "Start training when the window is up.");
+  const QCommandLineOption shot_opt("screenshot", "Save a picture of the window and quit.", "png");
+  const QCommandLineOption delay_opt("screenshot-delay", "Milliseconds before the screenshot.", "ms", "1500");
+  parser.addOptions({settings_opt, model_opt, data_opt, train_opt, shot_opt, delay_opt});
+  parser.process(app);
+
+  loralab::ui::capture_system_theme();
   loralab::set_compute_threads(0);
-  loralab::ui::MainWindow window;
+  auto settings = parser.isSet(settings_opt)
+                      ? std::make_unique<loralab::ui::Settings>(parser.value(settings_opt))
+                      : std::make_unique<loralab::ui::Settings>();
+  loralab::ui::MainWindow window(*settings);
+  auto* page = window.train_page();
+  if (parser.isSet(model_opt)) page->model_panel()->set_model_dir(parser.value(model_opt));
+  if (parser.isSet(data_opt)) page->dataset_panel()->set_dataset_path(parser.value(data_opt));
   window.show();
+
+  if (parser.isSet(shot_opt)) {
+    const QString path = parser.value(shot_opt);
+    auto grab = [&window, path] {
+      window.grab().save(path);
+      QApplication::quit();
+    };
+    if (parser.isSet(train_opt)) {
+      // Grab a moment after the run ends, so the last replot is on screen.
+      QObject::connect(page->controller(), &loralab::ui::TrainController::state_changed, &window,
+                       [grab](loralab::ui::TrainController::State state) {
+                         if (state == loralab::ui::TrainController::State::Idle) QTimer::singleShot(500, grab);
+                       });
+    } else {
+      QTimer::singleShot(parser.value(delay_opt).toInt(), grab);
+    }
+  }
+  if (parser.isSet(train_opt)) {
+    // The dataset preview is read on a pool thread; press Train once it is in.
+    QTimer::singleShot(parser.value(delay_opt).toInt(), page, [page] { page->start_button()->click(); });
+  }
   return QApplication::exec();
 }

@@ -1,0 +1,121 @@
+// Preferences round trip through Settings (typed accessors over an INI file), and the main window
+// saving its layout and the Train page's form on close and restoring them on the next start.
+#include <QtTest>
+
+#include <QCheckBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QStatusBar>
+
+#include "ui/main_window.h"
+#include "ui/settings.h"
+#include "ui/train/dataset_panel.h"
+#include "ui/train/field_set.h"
+#include "ui/train/lora_form.h"
+#include "ui/train/loss_plot.h"
+#include "ui/train/model_panel.h"
+#include "ui/train/train_page.h"
+#include "ui/train/training_form.h"
+#include "ui_fixture.h"
+
+using loralab::ui::MainWindow;
+using loralab::ui::Settings;
+
+class TestUiSettings : public QObject {
+  Q_OBJECT
+ private slots:
+  void preferences_round_trip() {
+    ui_test::Fixture f;
+    {
+      Settings s(f.settings_ini);
+      QCOMPARE(s.theme(), Settings::Theme::System);  // defaults
+      QCOMPARE(s.compute_threads(), 0);
+      QVERIFY(s.record_runs());
+      QVERIFY(!s.output_root().isEmpty());
+      s.set_theme(Settings::Theme::Dark);
+      s.set_compute_threads(3);
+      s.set_output_root("/tmp/somewhere");
+      s.set_store_path("/tmp/store.sqlite");
+      s.set_record_runs(false);
+      s.set_model_dir("/models/x");
+      s.set_dataset_path("/data/y.jsonl");
+      s.set_train_spec_json("{\"lr\": 0.1}");
+      s.set_plot_by_tokens(true);
+      s.set_plot_log_scale(true);
+      s.set_current_page(2);
+      s.set_window_geometry(QByteArray("geometry\0bytes", 14));
+      s.sync();
+    }
+    Settings s(f.settings_ini);
+    QCOMPARE(s.theme(), Settings::Theme::Dark);
+    QCOMPARE(s.compute_threads(), 3);
+    QCOMPARE(s.output_root(), QString("/tmp/somewhere"));
+    QCOMPARE(s.store_path(), QString("/tmp/store.sqlite"));
+    QCOMPARE(s.record_runs(), false);
+    QCOMPARE(s.model_dir(), QString("/models/x"));
+    QCOMPARE(s.dataset_path(), QString("/data/y.jsonl"));
+    QCOMPARE(s.train_spec_json(), QString("{\"lr\": 0.1}"));
+    QVERIFY(s.plot_by_tokens());
+    QVERIFY(s.plot_log_scale());
+    QCOMPARE(s.current_page(), 2);
+    QCOMPARE(s.window_geometry(), QByteArray("geometry\0bytes", 14));
+    QCOMPARE(Settings::parse_theme("nonsense"), Settings::Theme::System);
+    QCOMPARE(Settings::parse_theme(Settings::theme_name(Settings::Theme::Light)), Settings::Theme::Light);
+  }
+
+  void window_and_form_survive_a_restart() {
+    ui_test::Fixture f;
+    {
+      Settings settings(f.settings_ini);
+      settings.set_record_runs(false);
+      MainWindow window(settings);
+      window.show();
+      window.resize(1111, 777);
+      QVERIFY(QTest::qWaitForWindowExposed(&window));
+      auto* page = window.train_page();
+      page->model_panel()->set_model_dir(f.model_dir);
+      page->dataset_panel()->set_dataset_path(f.data);
+      page->training_form()->edit("lr")->setText("0.002");
+      page->training_form()->edit("seq")->setText("48");
+      qobject_cast<QLineEdit*>(page->lora_form()->fields()->input("rank"))->setText("4");
+      page->lora_form()->findChild<QCheckBox*>("target_o_proj")->setChecked(true);
+      page->lora_form()->set_layer_rank(1, "o_proj", "12");
+      page->plot()->set_log_scale(true);
+      QVERIFY(window.close());
+    }
+    Settings settings(f.settings_ini);
+    QVERIFY(!settings.window_geometry().isEmpty());
+    MainWindow window(settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCOMPARE(window.size(), QSize(1111, 777));
+    auto* page = window.train_page();
+    QCOMPARE(page->model_panel()->model_dir(), QDir::cleanPath(f.model_dir));
+    QCOMPARE(page->dataset_panel()->dataset_path(), QDir::cleanPath(f.data));
+    QCOMPARE(page->training_form()->edit("lr")->text(), QString("0.002"));
+    QCOMPARE(page->training_form()->edit("seq")->text(), QString("48"));
+    QCOMPARE(qobject_cast<QLineEdit*>(page->lora_form()->fields()->input("rank"))->text(), QString("4"));
+    QVERIFY(page->lora_form()->findChild<QCheckBox*>("target_o_proj")->isChecked());
+    QVERIFY(page->plot()->log_scale());
+    loralab::TrainSpec spec = loralab::ui::FieldSet::probe_base();
+    QVERIFY(page->lora_form()->apply(spec));
+    QCOMPARE(spec.lora.rank_pattern.at("model.layers.1.self_attn.o_proj"), int64_t(12));
+    // Opens on the Train page, with the navigation ready for more pages.
+    QCOMPARE(window.current_page(), 0);
+    QCOMPARE(window.findChild<QListWidget*>("navigation")->item(0)->text(), QString("Train"));
+  }
+
+  void status_bar_reports_engine_and_blas() {
+    ui_test::Fixture f;
+    Settings settings(f.settings_ini);
+    MainWindow window(settings);
+    QVERIFY(window.findChild<QLabel*>("engine_status")->text().contains("threads"));
+    // The BLAS check runs on a pool thread and reports in the status bar.
+    QTRY_VERIFY_WITH_TIMEOUT(!window.blas_status().contains("checking"), 20000);
+    QVERIFY2(window.blas_status().contains("GFLOP/s"), qPrintable(window.blas_status()));
+  }
+};
+
+QTEST_MAIN(TestUiSettings)
+#include "test_ui_settings.moc"

@@ -1,0 +1,20 @@
+// Where the app finds its bundled resources (the tiny story model, the story datasets) and where it
+// writes new adapters. The bundled files are looked up, in order, under $LORALAB_RESOURCES, the
+// installed share folder next to the executable, and the source tree the app was built from.
+#pragma once
+#include <QString>
+#include <QStringList>
+
+namespace loralab::ui {
+
+QString resources_dir();           // "" when no candidate exists
+QString bundled_model_dir();       // resources/models/base when it holds a config.json, else ""
+QString bundled_model_expected();  // the path the bundled model is looked for at (for messages)
+// Dataset files and folders under resources/datasets, sorted by name.
+QStringList bundled_datasets();
+// The fairy-tale set among bundled_datasets(), else the first one, else "".
+QString default_dataset();
+// A fresh folder name under `root` for a run called `name` (not created).
+QString new_run_output_dir(const QString& root, const QString& name);
+
+}  // namespace loralab::ui
