@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Quality bar of the bundled base model (issue #5): base samples, a fairy-tale and a
+# science-fiction LoRA adapter (r = 8 on q,k,v,o, 300 steps), their validation-loss drop, the
+# signature-word shares of 20 samples each, a 50/50 blend, and the everyday loss under each
+# adapter (forgetting). Everything goes to OUT; summary.json holds the figures.
+# usage: [BASE=DIR] [STEPS=300] [COUNT=20] bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:-$root/build/quality}
+cli=${2:-$root/build/app/loralab-cli}
+base=${BASE:-$root/resources/models/base}
+steps=${STEPS:-300}   # adapter steps (the quality bar: 300)
+count=${COUNT:-20}    # samples per model (the quality bar: 20)
+data=$root/resources/datasets
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}
+mkdir -p "$out"
+
+samples() {  # NAME [--adapter DIR:W]...
+  local name=$1
+  shift
+  "$cli" sample --model "$base" "$@" --count "$count" --temperature 0.8 --top-k 40 --seed 100 \
+    --max-tokens 256 --threads 1 --json >"$out/samples_$name.json"
+}
+loss() {  # NAME DATA [--adapter DIR:W]...
+  local name=$1 file=$2
+  shift 2
+  "$cli" loss --model "$base" --data "$file" "$@" --threads 1 >"$out/loss_$name.json"
+}
+
+samples base
+for style in everyday fairy_tale science_fiction; do
+  loss "base_$style" "$data/$style/validation.jsonl"
+done
+
+for style in fairy_tale science_fiction; do
+  rm -rf "$out/adapter_$style"
+  "$cli" train --model "$base" --data "$data/$style/train.jsonl" \
+    --val "$data/$style/validation.jsonl" --reference "$data/everyday/validation.jsonl" \
+    --rank 8 --alpha 16 --targets q_proj,k_proj,v_proj,o_proj --dropout 0.05 \
+    --steps "$steps" --batch 8 --seq 256 --lr 2e-3 --warmup 20 --schedule cosine \
+    --eval-every 100 --precision fp32 --threads 1 --seed 7 --out "$out/adapter_$style" --json \
+    >"$out/train_$style.jsonl"
+  samples "$style" --adapter "$out/adapter_$style:1"
+  loss "${style}_$style" "$data/$style/validation.jsonl" --adapter "$out/adapter_$style:1"
+  loss "${style}_everyday" "$data/everyday/validation.jsonl" --adapter "$out/adapter_$style:1"
+done
+samples blend --adapter "$out/adapter_fairy_tale:0.5" --adapter "$out/adapter_science_fiction:0.5"
+
+python3 - "$out" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+def load(name): return json.load(open(os.path.join(out, name)))
+def loss(name): return load(f"loss_{name}.json")["loss"]
+def share(name): return load(f"samples_{name}.json")["share_with_signature_words"]
+blend = load("samples_blend.json")["samples"]
+both = sum(1 for x in blend if x["signature_words"]["fairy_tale"] > 0 and x["signature_words"]["science_fiction"] > 0)
+s = {"base_samples_share": share("base"), "blend_samples_share": share("blend"),
+     "blend_samples_with_both_styles": both / len(blend)}
+for style in ("fairy_tale", "science_fiction"):
+    base, tuned = loss(f"base_{style}"), loss(f"{style}_{style}")
+    every_base, every_tuned = loss("base_everyday"), loss(f"{style}_everyday")
+    s[style] = {
+        "val_loss_base": base, "val_loss_adapter": tuned,
+        "val_loss_drop_pct": 100 * (base - tuned) / base,
+        "samples_share_adapter": share(style)[style], "samples_share_base": share("base")[style],
+        "everyday_loss_base": every_base, "everyday_loss_adapter": every_tuned,
+        "everyday_loss_rise_pct": 100 * (every_tuned - every_base) / every_base,
+    }
+json.dump(s, open(os.path.join(out, "summary.json"), "w"), indent=2)
+print(json.dumps(s, indent=2))
+PY
