@@ -53,19 +53,40 @@ QStringList bundled_datasets() {
     const auto entries = dir.entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
     for (const QFileInfo& info : entries) {
       const QString suffix = info.suffix().toLower();
-      if (info.isDir() || suffix == "jsonl" || suffix == "txt" || suffix == "csv" || suffix == "ndjson")
+      // A style folder holds train.jsonl (+ validation.jsonl); other folders are not training sets.
+      if (info.isDir()) {
+        const QString train = info.absoluteFilePath() + "/train.jsonl";
+        if (QFileInfo(train).isFile()) out << QDir::cleanPath(train);
+      } else if (suffix == "jsonl" || suffix == "txt" || suffix == "csv" || suffix == "ndjson") {
         out << QDir::cleanPath(info.absoluteFilePath());
+      }
     }
     if (!out.isEmpty()) return out;
   }
   return {};
 }
 
+QString dataset_display_name(const QString& path) {
+  const QFileInfo info(path);
+  if (info.fileName() != "train.jsonl") return info.fileName();
+  // ".../fairy_tale/train.jsonl" reads better as "Fairy tale".
+  QString name = info.dir().dirName();
+  name.replace('_', ' ');
+  if (!name.isEmpty()) name[0] = name[0].toUpper();
+  return name;
+}
+
+QString sibling_validation(const QString& data_path) {
+  const QFileInfo info(data_path);
+  if (info.fileName() != "train.jsonl") return {};
+  const QString validation = info.absolutePath() + "/validation.jsonl";
+  return QFileInfo(validation).isFile() ? QDir::cleanPath(validation) : QString();
+}
+
 QString default_dataset() {
   const QStringList sets = bundled_datasets();
   for (const QString& path : sets) {
-    const QString name = QFileInfo(path).fileName().toLower();
-    if (name.contains("fairy")) return path;
+    if (dataset_display_name(path).toLower().contains("fairy")) return path;
   }
   return sets.isEmpty() ? QString() : sets.front();
 }

@@ -10,8 +10,13 @@ namespace loralab::ui {
 QString resources_dir();           // "" when no candidate exists
 QString bundled_model_dir();       // resources/models/base when it holds a config.json, else ""
 QString bundled_model_expected();  // the path the bundled model is looked for at (for messages)
-// Dataset files and folders under resources/datasets, sorted by name.
+// The bundled training sets, sorted by name: <style>/train.jsonl for each style folder under
+// resources/datasets, and data files lying directly in it.
 QStringList bundled_datasets();
+// "Fairy tale" for .../fairy_tale/train.jsonl, else the file name.
+QString dataset_display_name(const QString& path);
+// The validation.jsonl next to a train.jsonl, when there is one; else "".
+QString sibling_validation(const QString& data_path);
 // The fairy-tale set among bundled_datasets(), else the first one, else "".
 QString default_dataset();
 // A fresh folder name under `root` for a run called `name` (not created).

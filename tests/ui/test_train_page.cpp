@@ -221,7 +221,8 @@ class TestTrainPage : public QObject {
     QVERIFY(page.banner_text().contains(QString("run #%1").arg(run_id)));
     QTRY_COMPARE(page.controller()->state(), TrainController::State::Idle);
     QVERIFY(page.start_button()->isEnabled());
-    qInfo("longest GUI stall during the run: %.1f ms", page.max_stall_ms());
+    qInfo("longest GUI stall during the run: %.1f ms, longest replot %.1f ms", page.max_stall_ms(),
+          page.plot()->max_replot_ms());
     // Training runs on its own thread: the GUI never waits for a step.
     QVERIFY2(page.max_stall_ms() < 250, qPrintable(QString::number(page.max_stall_ms())));
   }
@@ -251,6 +252,7 @@ class TestTrainPage : public QObject {
     QVERIFY2(page.sample_text().size() > QString("once upon a time").size(), qPrintable(page.sample_text()));
     QCOMPARE(page.controller()->state(), TrainController::State::Paused);
     QCOMPARE(steps.count(), paused_at);
+    qInfo("sample while paused: %s", qPrintable(page.sample_text().left(200)));
 
     page.resume_button()->click();
     QCOMPARE(page.controller()->state(), TrainController::State::Running);

@@ -8,6 +8,7 @@
 #include <QListWidget>
 #include <QStatusBar>
 
+#include "ui/app_paths.h"
 #include "ui/main_window.h"
 #include "ui/settings.h"
 #include "ui/train/dataset_panel.h"
@@ -104,6 +105,33 @@ class TestUiSettings : public QObject {
     // Opens on the Train page, with the navigation ready for more pages.
     QCOMPARE(window.current_page(), 0);
     QCOMPARE(window.findChild<QListWidget*>("navigation")->item(0)->text(), QString("Train"));
+  }
+
+  // The bundled resources: style folders with train.jsonl become training sets (with their
+  // validation.jsonl), the fairy-tale set is the default, and a missing model is reported as such.
+  void bundled_resources_are_found() {
+    QTemporaryDir root;
+    for (const char* style : {"everyday", "fairy_tale"}) {
+      QDir(root.path()).mkpath(QString("datasets/") + style);
+      ui_test::Fixture::write(root.path() + "/datasets/" + style + "/train.jsonl", "{\"text\": \"a\"}\n");
+    }
+    ui_test::Fixture::write(root.path() + "/datasets/fairy_tale/validation.jsonl", "{\"text\": \"b\"}\n");
+    QDir(root.path()).mkpath("datasets/general");  // no train.jsonl: not a training set
+    ui_test::Fixture::write(root.path() + "/datasets/general/reference.jsonl", "{\"text\": \"c\"}\n");
+    qputenv("LORALAB_RESOURCES", root.path().toUtf8());
+    const QStringList sets = loralab::ui::bundled_datasets();
+    QCOMPARE(sets, QStringList({root.path() + "/datasets/everyday/train.jsonl",
+                                root.path() + "/datasets/fairy_tale/train.jsonl"}));
+    QCOMPARE(loralab::ui::default_dataset(), sets[1]);
+    QCOMPARE(loralab::ui::dataset_display_name(sets[1]), QString("Fairy tale"));
+    QCOMPARE(loralab::ui::sibling_validation(sets[1]), root.path() + "/datasets/fairy_tale/validation.jsonl");
+    QCOMPARE(loralab::ui::sibling_validation(sets[0]), QString());
+    QCOMPARE(loralab::ui::resources_dir(), root.path());
+    QVERIFY(loralab::ui::bundled_model_expected().startsWith(root.path()));
+    QDir(root.path()).mkpath("models/base");
+    ui_test::Fixture::write(root.path() + "/models/base/config.json", "{}");
+    QCOMPARE(loralab::ui::bundled_model_dir(), root.path() + "/models/base");
+    qunsetenv("LORALAB_RESOURCES");
   }
 
   void status_bar_reports_engine_and_blas() {

@@ -28,11 +28,13 @@ void AccountingView::show_account(const std::optional<ParameterAccount>& a, cons
   const QLocale locale;
   const int64_t adapter_training = a->weight_bytes_fp32 + a->gradient_bytes_fp32 + a->adam_bytes_fp32;
   const int64_t full_training = a->adapted_full * 16;  // weights, gradients, two moments in fp32
+  // Short lines with explicit breaks: a wrapped rich-text label in a scroll area mis-measures.
   label_->setText(
       tr("<b>%1</b> trainable parameters · <b>%2%</b> of the base model's %3<br>"
-         "%4 adapted modules (full training of them: %5 parameters)<br>"
-         "Optimizer memory: %6 (weights %7 + gradients %8 + AdamW moments %9) — full training of "
-         "the same modules: %10<br>Base weights: %11 in fp32, %12 in bf16")
+         "%4 adapted modules; training them in full: %5 parameters<br>"
+         "Optimizer memory: <b>%6</b> (weights %7, gradients %8, AdamW %9)<br>"
+         "The same modules trained in full: %10<br>"
+         "Base weights: %11 in fp32, %12 in bf16")
           .arg(locale.toString(qlonglong(a->trainable)))
           .arg(a->share_of_base * 100.0, 0, 'f', a->share_of_base < 0.01 ? 3 : 2)
           .arg(locale.toString(qlonglong(a->base_total)))

@@ -57,7 +57,7 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
   picker_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   picker_->setMinimumContentsLength(14);
   for (const QString& path : bundled_datasets())
-    picker_->addItem(tr("Bundled: %1").arg(QFileInfo(path).fileName()), path);
+    picker_->addItem(tr("%1 (bundled)").arg(dataset_display_name(path)), path);
   auto* open_file = new QPushButton(tr("File…"), this);
   open_file->setToolTip(tr("A .txt, .jsonl or .csv file"));
   auto* open_folder = new QPushButton(tr("Folder…"), this);
@@ -119,7 +119,7 @@ void DatasetPanel::set_dataset_path(const QString& path) {
   const QString clean = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
   int index = picker_->findData(clean);
   if (index < 0) {
-    picker_->addItem(QFileInfo(clean).fileName(), clean);
+    picker_->addItem(dataset_display_name(clean), clean);
     index = picker_->count() - 1;
     picker_->setItemData(index, clean, Qt::ToolTipRole);
   }
@@ -164,6 +164,9 @@ void DatasetPanel::show_preview(const DatasetPreview& p) {
   else
     summary += tr(" · %1 characters (choose a model with a tokenizer to count tokens)")
                    .arg(locale.toString(p.characters));
+  const QString validation = sibling_validation(p.path);
+  summary += validation.isEmpty() ? tr(" · validation: 5% of it")
+                                  : tr(" · validation: %1").arg(QFileInfo(validation).fileName());
   summary_->setText(summary);
   table_->setRowCount(int(p.rows.size()));
   for (int i = 0; i < p.rows.size(); ++i) {

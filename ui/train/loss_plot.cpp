@@ -65,6 +65,11 @@ LossPlot::LossPlot(QWidget* parent) : QWidget(parent) {
   connect(plot_, &QCustomPlot::mouseWheel, this, [this] { follow_box_->setChecked(false); });
   connect(plot_, &QCustomPlot::mouseMove, this, &LossPlot::on_mouse_move);
 
+  connect(plot_, &QCustomPlot::beforeReplot, this, [this] { replot_clock_.start(); });
+  connect(plot_, &QCustomPlot::afterReplot, this, [this] {
+    if (replot_clock_.isValid())
+      max_replot_ms_ = std::max(max_replot_ms_, double(replot_clock_.nsecsElapsed()) / 1e6);
+  });
   replot_timer_.setInterval(kReplotIntervalMs);
   connect(&replot_timer_, &QTimer::timeout, this, [this] {
     if (dirty_) flush();
@@ -154,6 +159,7 @@ void LossPlot::clear() {
   flushed_steps_ = flushed_evals_ = 0;
   has_best_ = false;
   total_steps_ = 0;
+  max_replot_ms_ = 0;
   tracer_->setGraph(nullptr);
   tracer_->setVisible(false);
   follow_box_->setChecked(true);

@@ -6,6 +6,7 @@
 #pragma once
 #include <QVector>
 #include <QWidget>
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include "loralab/train.h"
@@ -46,6 +47,8 @@ class LossPlot : public QWidget {
   QCustomPlot* plot() const { return plot_; }
   // The read-out the hover shows for the step nearest to `x` (in the current x unit).
   QString readout_at(double x) const;
+  // Longest single replot since clear(), in milliseconds (it runs on the GUI thread).
+  double max_replot_ms() const { return max_replot_ms_; }
 
  signals:
   void x_by_tokens_changed(bool by_tokens);
@@ -78,6 +81,8 @@ class LossPlot : public QWidget {
   int64_t total_steps_ = 0;
   bool by_tokens_ = false;
   bool dirty_ = false;
+  QElapsedTimer replot_clock_;
+  double max_replot_ms_ = 0;
 };
 
 }  // namespace loralab::ui

@@ -284,6 +284,12 @@ std::optional<TrainRequest> TrainPage::build_request() {
   if (problems.isEmpty()) {
     spec.data = DatasetSpec{};
     spec.data.path = dataset_panel_->dataset_path().toStdString();
+    spec.validation.reset();
+    const QString validation = sibling_validation(dataset_panel_->dataset_path());
+    if (!validation.isEmpty()) {
+      spec.validation = DatasetSpec{};
+      spec.validation->path = validation.toStdString();
+    }
     if (spec.out_dir == "auto")
       spec.out_dir = new_run_output_dir(output_root_, QString::fromStdString(spec.name)).toStdString();
     spec.lora.base_model_name_or_path = model_panel_->model_dir().toStdString();
@@ -351,7 +357,9 @@ void TrainPage::on_finished(const TrainResult& r, qint64 run_id) {
     show_banner(text, false);
   }
   log(QString::fromStdString(r.message));
-  log(tr("Longest GUI stall during the run: %1 ms").arg(stall_probe_->max_stall_ms(), 0, 'f', 1));
+  log(tr("Longest GUI stall during the run: %1 ms (longest plot redraw %2 ms)")
+          .arg(stall_probe_->max_stall_ms(), 0, 'f', 1)
+          .arg(plot_->max_replot_ms(), 0, 'f', 1));
   progress_text_->setText(r.status == "done" ? tr("Finished.") : QString::fromStdString(r.message));
   emit progress_changed(int(r.steps_done), int(std::max<int64_t>(total_steps_, r.steps_done)),
                         progress_text_->text());
