@@ -1,6 +1,7 @@
 // End to end: the real `loralab-cli bench sample` on a tiny random model with two live adapters
-// prints one JSON object with the config it ran and a positive tokens_per_s; bad modes and flags
-// fail with a message naming them.
+// prints one JSON object with the config it ran and a positive tokens_per_s; `bench train` runs the
+// trainer's steps (LoRA and full) and reports step times, parameters and peak RSS; bad modes and
+// flags fail with a message naming them.
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -8,6 +9,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cmath>
 
 namespace {
 
@@ -85,6 +87,46 @@ class TestCliBench : public QObject {
     QCOMPARE(o["config"].toObject()["merged"].toBool(), true);
     QCOMPARE(o["decode_threads"].toInt(), 2);
     QVERIFY(o["tokens_per_s"].toDouble() > 0);
+  }
+
+  void train_reports_timed_steps() {
+    const QStringList tiny = {"--hidden", "64", "--layers", "2", "--heads", "4", "--kv-heads", "2",
+                              "--intermediate", "128", "--vocab", "256", "--seq", "32",
+                              "--batch", "2", "--threads", "1", "--warmup", "1", "--steps", "3"};
+    auto lora = cli(QStringList{"train", "--json", "--rank", "4"} + tiny);
+    QVERIFY2(lora.exit_code == 0, qPrintable(lora.err));
+    auto o = QJsonDocument::fromJson(lora.out.toUtf8()).object();
+    QCOMPARE(o["mode"].toString(), QString("train"));
+    QVERIFY(o["tokens_per_s"].toDouble() > 0);
+    QCOMPARE(o["steps_ms"].toArray().size(), 3);  // warm-up steps are not reported
+    double sum_ms = 0;
+    for (auto v : o["steps_ms"].toArray()) sum_ms += v.toDouble();
+    // tokens_per_s is timed tokens over the timed steps' wall time.
+    QVERIFY(std::abs(o["tokens_per_s"].toDouble() - 3 * 2 * 32 / (sum_ms / 1000)) <
+            1e-6 * o["tokens_per_s"].toDouble());
+    // r 4 × 2 layers × ((64+64) q + (64+32) k + (64+32) v + (64+64) o).
+    QCOMPARE(o["trainable_parameters"].toInteger(), 4 * 2 * (128 + 96 + 96 + 128));
+    QVERIFY(o["peak_rss_bytes"].toInteger() > 0);
+    QVERIFY(std::isfinite(o["last_loss"].toDouble()) && o["last_loss"].toDouble() > 0);
+    QCOMPARE(o["config"].toObject()["precision"].toString(), QString("fp32"));
+
+    auto full = cli(QStringList{"train", "--json", "--full", "--precision", "bf16"} + tiny);
+    QVERIFY2(full.exit_code == 0, qPrintable(full.err));
+    auto f = QJsonDocument::fromJson(full.out.toUtf8()).object();
+    QCOMPARE(f["trainable_parameters"].toInteger(), f["total_parameters"].toInteger());
+    QCOMPARE(f["config"].toObject()["precision"].toString(), QString("bf16"));
+    // Full training of random targets moves the loss on every step.
+    QVERIFY(f["last_loss"].toDouble() != f["first_loss"].toDouble());
+
+    auto targets = cli({"train", "--targets", "q_proj,,v_proj"});
+    QCOMPARE(targets.exit_code, 1);
+    QVERIFY2(targets.err.contains("--targets"), qPrintable(targets.err));
+    auto unknown = cli(QStringList{"train", "--targets", "nothing_here"} + tiny);
+    QCOMPARE(unknown.exit_code, 1);
+    QVERIFY2(unknown.err.contains("nothing_here"), qPrintable(unknown.err));
+    auto steps = cli({"train", "--steps", "0"});
+    QCOMPARE(steps.exit_code, 1);
+    QVERIFY2(steps.err.contains("--steps"), qPrintable(steps.err));
   }
 
   void errors_name_the_mode_or_flag() {

@@ -2,11 +2,27 @@
 // reference configuration on a random model and reports medians over timed repetitions.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "loralab/model.h"
+#include "loralab/model_config.h"
 
 namespace loralab {
+
+// The random LLaMA model every benchmark runs on (R1's shape by default). `what` names the spec in
+// error messages; throws for non-positive sizes, heads not dividing hidden, odd head dims.
+struct BenchModelShape {
+  int64_t hidden = 256;
+  int64_t layers = 4;
+  int64_t heads = 8;
+  int64_t kv_heads = 4;
+  int64_t intermediate = 688;
+  int64_t vocab = 4096;
+
+  void validate(const std::string& what) const;
+  ModelConfig config(int64_t positions) const;  // tied embeddings
+};
 
 // G1 — batch-1 sampling with a KV cache from a short prompt, optionally with random LoRA adapters
 // (rank r on q, k, v, o) blended live at `adapter_weight` each, or merged into the weights first.
@@ -50,5 +66,43 @@ struct SampleBenchResult {
 
 // Sets the process-wide compute threads to spec.threads.
 SampleBenchResult run_sample_bench(const SampleBenchSpec& spec);
+
+// R1 / R1-full — training steps of the real trainer (AdamW, clipping, dropout, the same step loop
+// `train` runs) on random tokens: LoRA on `targets`, or every weight with `full`.
+struct TrainBenchSpec {
+  BenchModelShape shape;
+  int64_t seq = 256;
+  int64_t batch = 8;
+  int64_t rank = 16;
+  double alpha = 16;
+  double dropout = 0.05;
+  std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+  bool full = false;
+  double lr = 3e-4;
+  double weight_decay = 0.01;
+  int threads = 2;
+  Precision precision = Precision::F32;
+  uint64_t seed = 0;
+  int warmup = 3;  // untimed steps first
+  int steps = 20;  // timed steps
+  std::string profile_path;  // when set: a chrome://tracing trace of the timed steps' operators
+
+  void validate() const;  // throws naming the field
+};
+
+struct TrainBenchResult {
+  double tokens_per_s = 0;      // timed tokens / timed wall seconds
+  double cpu_tokens_per_s = 0;  // timed tokens / process CPU seconds (all threads)
+  double step_ms = 0;           // median step time
+  std::vector<double> steps_ms; // every timed step, in order
+  double gflops = 0;            // achieved, from the trainer's matmul FLOP count
+  int64_t trainable_parameters = 0;
+  int64_t total_parameters = 0;
+  int64_t peak_rss_bytes = 0;   // of the whole process (run one variant per process)
+  double first_loss = 0, last_loss = 0;
+  int threads = 0;
+};
+
+TrainBenchResult run_train_bench(const TrainBenchSpec& spec);
 
 }  // namespace loralab

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "lora/dropout_mask.h"
 #include "loralab/error.h"
 
 namespace loralab::lora {
@@ -24,12 +25,14 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   for (auto& adapter : adapters_) {
     if (!adapter.enabled || adapter.weight == 0.0) continue;
     auto input = x;
-    if (adapter.dropout > 0.0 && is_training())
-      input = torch::dropout(input, adapter.dropout, /*train=*/true);
+    if (adapter.dropout > 0.0 && is_training()) input = input * dropout_mask(input, adapter.dropout);
     auto a = adapter.a.scalar_type() == x.scalar_type() ? adapter.a : adapter.a.to(x.scalar_type());
     auto b = adapter.b.scalar_type() == x.scalar_type() ? adapter.b : adapter.b.to(x.scalar_type());
-    auto down = torch::matmul(input, a.t());  // (..., r)
-    y = y + torch::matmul(down, b.t()) * (adapter.weight * adapter.scaling());
+    // addmm folds the scale and the sum into the GEMM (forward and backward).
+    auto down = torch::matmul(input, a.t()).reshape({-1, a.size(0)});  // (rows, r)
+    y = torch::addmm(y.reshape({-1, out_features()}), down, b.t(), 1.0,
+                     adapter.weight * adapter.scaling())
+            .view(y.sizes());
   }
   return y;
 }

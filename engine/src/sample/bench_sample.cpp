@@ -17,11 +17,10 @@
 
 namespace loralab {
 
-void SampleBenchSpec::validate() const {
-  auto positive = [](int64_t value, const char* field) {
+void BenchModelShape::validate(const std::string& what) const {
+  auto positive = [&](int64_t value, const char* field) {
     if (value <= 0)
-      throw Error(std::string("SampleBenchSpec.") + field + ": expected > 0, got " +
-                  std::to_string(value));
+      throw Error(what + "." + field + ": expected > 0, got " + std::to_string(value));
   };
   positive(hidden, "hidden");
   positive(layers, "layers");
@@ -29,6 +28,36 @@ void SampleBenchSpec::validate() const {
   positive(kv_heads, "kv_heads");
   positive(intermediate, "intermediate");
   positive(vocab, "vocab");
+  if (hidden % heads != 0)
+    throw Error(what + ".hidden (" + std::to_string(hidden) + ") must be divisible by heads (" +
+                std::to_string(heads) + ")");
+  if (heads % kv_heads != 0)
+    throw Error(what + ".heads (" + std::to_string(heads) + ") must be a multiple of kv_heads (" +
+                std::to_string(kv_heads) + ")");
+  if ((hidden / heads) % 2 != 0)
+    throw Error(what + ": hidden / heads must be even (RoPE), got " + std::to_string(hidden / heads));
+}
+
+ModelConfig BenchModelShape::config(int64_t positions) const {
+  ModelConfig config;
+  config.hidden_size = hidden;
+  config.intermediate_size = intermediate;
+  config.num_hidden_layers = layers;
+  config.num_attention_heads = heads;
+  config.num_key_value_heads = kv_heads;
+  config.vocab_size = vocab;
+  config.tie_word_embeddings = true;
+  config.max_position_embeddings = positions;
+  return config;
+}
+
+void SampleBenchSpec::validate() const {
+  BenchModelShape{hidden, layers, heads, kv_heads, intermediate, vocab}.validate("SampleBenchSpec");
+  auto positive = [](int64_t value, const char* field) {
+    if (value <= 0)
+      throw Error(std::string("SampleBenchSpec.") + field + ": expected > 0, got " +
+                  std::to_string(value));
+  };
   positive(new_tokens, "new_tokens");
   positive(prompt_tokens, "prompt_tokens");
   positive(rank, "rank");
@@ -39,15 +68,6 @@ void SampleBenchSpec::validate() const {
     throw Error("SampleBenchSpec.decode_threads: expected ≥ 0 (0 = automatic), got " +
                 std::to_string(decode_threads));
   if (warmup < 0) throw Error("SampleBenchSpec.warmup: expected ≥ 0, got " + std::to_string(warmup));
-  if (hidden % heads != 0)
-    throw Error("SampleBenchSpec.hidden (" + std::to_string(hidden) +
-                ") must be divisible by heads (" + std::to_string(heads) + ")");
-  if (heads % kv_heads != 0)
-    throw Error("SampleBenchSpec.heads (" + std::to_string(heads) +
-                ") must be a multiple of kv_heads (" + std::to_string(kv_heads) + ")");
-  if ((hidden / heads) % 2 != 0)
-    throw Error("SampleBenchSpec: hidden / heads must be even (RoPE), got " +
-                std::to_string(hidden / heads));
 }
 
 namespace {
@@ -72,15 +92,9 @@ SampleBenchResult run_sample_bench(const SampleBenchSpec& spec) {
   spec.validate();
   set_compute_threads(spec.threads);
 
-  ModelConfig config;
-  config.hidden_size = spec.hidden;
-  config.intermediate_size = spec.intermediate;
-  config.num_hidden_layers = spec.layers;
-  config.num_attention_heads = spec.heads;
-  config.num_key_value_heads = spec.kv_heads;
-  config.vocab_size = spec.vocab;
-  config.tie_word_embeddings = true;
-  config.max_position_embeddings = std::max<int64_t>(2048, spec.prompt_tokens + spec.new_tokens);
+  const BenchModelShape shape{spec.hidden, spec.layers, spec.heads, spec.kv_heads,
+                              spec.intermediate, spec.vocab};
+  const auto config = shape.config(std::max<int64_t>(2048, spec.prompt_tokens + spec.new_tokens));
   ModelLoadOptions options;
   options.precision = spec.precision;
   auto model = Model::random(config, spec.seed, options);
