@@ -60,7 +60,8 @@ class TestCliRuns : public QObject {
     int64_t done_id = store.create_run(done);
     store.insert_metrics(done_id, {{10, 2560, 1.0, 3.2, 3.4, 3e-4, 1.1, 5000.0},
                                    {20, 5120, 2.0, 2.9, 3.1, 3e-4, 0.9, 5100.0}});
-    store.update_results(done_id, {123456, 9876543, {}, 5050.0, {}, "/tmp/adapters/baseline"});
+    store.update_results(done_id,
+                         {123456, 9876543, {}, 5050.0, {}, "/tmp/adapters/baseline", {}, {}});
     store.finish_run(done_id, loralab::RunStatus::Done);
 
     loralab::RunRecord failed;

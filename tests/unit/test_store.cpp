@@ -59,6 +59,13 @@ CREATE INDEX artifacts_by_run ON artifacts(run_id);
 CREATE INDEX artifacts_by_sweep ON artifacts(sweep_id);
 )sql";
 
+// v3 added indexes only (the queue, sample deletes, validation-loss curves).
+const char* kHandSchemaV3Addition = R"sql(
+CREATE INDEX runs_by_status ON runs(status, queue_position);
+CREATE INDEX samples_by_run ON samples(run_id);
+CREATE INDEX metrics_val_loss ON metrics(run_id, step, val_loss) WHERE val_loss IS NOT NULL;
+)sql";
+
 MetricRow metric(int64_t step, std::optional<double> train, std::optional<double> val = {}) {
   MetricRow row;
   row.step = step;
@@ -139,6 +146,7 @@ class TestStore : public QObject {
             "INSERT INTO artifacts (run_id, kind, path, created_at) "
             "VALUES (1, 'export', '/tmp/a', 1000)");
       }
+      if (version >= 3) raw.exec(kHandSchemaV3Addition);
       raw.exec("PRAGMA application_id = " + std::to_string(kApplicationId) +
                "; PRAGMA user_version = " + std::to_string(version));
     }
@@ -157,6 +165,10 @@ class TestStore : public QObject {
         QCOMPARE(store.artifacts_for_run(1).size(), size_t(version >= 2 ? 1 : 0));
         QCOMPARE(store.queued_runs().size(), size_t(1));
         QCOMPARE(store.sweep(1).grid, std::string("rank=4,8"));
+        // Rows written before metric chunks existed are in the curves (chunks rebuilt at open).
+        auto curve = store.curves({1}, loralab::CurveMetric::TrainLoss, 10);
+        QCOMPARE(curve[0].points.size(), size_t(2));
+        QCOMPARE(curve[0].points[1].y, 2.5);
       }
       // What the newer versions added works.
       int64_t run = store.create_run(RunRecord{});
@@ -167,8 +179,8 @@ class TestStore : public QObject {
     QCOMPARE(raw.integer("PRAGMA user_version"), (long long)loralab::kStoreSchemaVersion);
     QCOMPARE(raw.integer("SELECT count(*) FROM sqlite_schema WHERE name IN "
                          "('runs_by_status', 'samples_by_run', 'metrics_val_loss', "
-                         "'artifacts_by_run')"),
-             4LL);
+                         "'artifacts_by_run', 'metric_chunks')"),
+             5LL);
     QCOMPARE(raw.text("PRAGMA integrity_check"), std::string("ok"));
     QCOMPARE(raw.text("PRAGMA foreign_key_check"), std::string());
   }
@@ -179,7 +191,8 @@ class TestStore : public QObject {
     { RawDb(path).exec("PRAGMA user_version = 99"); }
     QString message = error_of([&] { ExperimentStore store(path); });
     QVERIFY2(message.contains(QString::fromStdString(path)), qPrintable(message));
-    QVERIFY2(message.contains("99") && message.contains("version 3"), qPrintable(message));
+    QVERIFY2(message.contains("99") &&
+                 message.contains(QString("version %1").arg(loralab::kStoreSchemaVersion)), qPrintable(message));
     QVERIFY2(message.contains("newer"), qPrintable(message));
     QCOMPARE(RawDb(path).integer("PRAGMA user_version"), 99LL);  // left as it was
   }

@@ -233,6 +233,61 @@ class TestStoreQueries : public QObject {
             }).contains("4242"));
   }
 
+  // Curves read the packed metric chunks; they must agree with the metrics table row for row
+  // however the rows arrived: evaluations filled in by a later batch, rows out of order, many
+  // small batches crossing chunk boundaries, rows deleted when a run resumes.
+  void curves_agree_with_the_metric_rows() {
+    int64_t run = store_->create_run(RunRecord{});
+    {
+      loralab::MetricWriter writer(*store_, run, {3, 1e9});
+      for (int step = 1; step <= 300; ++step) {
+        loralab::MetricRow r = row(step, 5.0 - step * 0.01);
+        r.lr = 1e-3 * step;
+        writer.add(r);
+        if (step % 50 == 0) {  // the evaluation row carries no token count of its own
+          loralab::MetricRow eval = row(step, std::nullopt, 4.0 - step * 0.001);
+          eval.tokens_seen.reset();
+          writer.add(eval);
+        }
+      }
+    }
+    // A late evaluation for an early step, and an out-of-order train row.
+    store_->insert_metrics(run, {row(20, std::nullopt, 3.5), row(301, 2.0), row(150, 9.0)});
+    auto check = [&](const char* when) {
+      auto rows = store_->metrics(run);
+      for (auto metric : {loralab::CurveMetric::TrainLoss, loralab::CurveMetric::ValLoss,
+                          loralab::CurveMetric::Lr}) {
+        for (auto axis : {loralab::CurveAxis::Step, loralab::CurveAxis::TokensSeen}) {
+          std::vector<loralab::CurvePoint> expected;
+          for (const auto& m : rows) {
+            auto y = metric == loralab::CurveMetric::TrainLoss ? m.train_loss
+                     : metric == loralab::CurveMetric::ValLoss ? m.val_loss
+                                                               : m.lr;
+            std::optional<double> x = axis == loralab::CurveAxis::Step
+                                          ? std::optional<double>(double(m.step))
+                                          : (m.tokens_seen ? std::optional<double>(
+                                                                 double(*m.tokens_seen))
+                                                           : std::nullopt);
+            if (x && y) expected.push_back({*x, *y});
+          }
+          auto got = store_->curves({run}, metric, 100000, axis)[0].points;
+          QVERIFY2(got.size() == expected.size(), when);
+          for (size_t i = 0; i < got.size(); ++i) {
+            QVERIFY2(got[i].x == expected[i].x && got[i].y == expected[i].y, when);
+          }
+        }
+      }
+    };
+    check("after writing");
+    QCOMPARE(store_->curves({run}, loralab::CurveMetric::TrainLoss, 1000)[0].points[149].y, 9.0);
+    store_->delete_metrics_after(run, 120);
+    check("after deleting past step 120");
+    QCOMPARE(store_->curves({run}, loralab::CurveMetric::TrainLoss, 1000)[0].points.size(),
+             size_t(120));
+    store_->insert_metrics(run, {row(121, 1.0)});
+    check("after writing again");
+  }
+
   void samples_and_artifacts() {
     int64_t run = ids_["a"];
     int64_t from_run =

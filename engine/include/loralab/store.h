@@ -194,7 +194,7 @@ struct StoreOptions {
 };
 
 // The newest schema version this build reads and writes (PRAGMA user_version).
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // $XDG_DATA_HOME/loralab/experiments.sqlite, or ~/.local/share/loralab/experiments.sqlite.
 std::string default_store_path();

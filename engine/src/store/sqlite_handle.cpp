@@ -51,6 +51,12 @@ Statement& Statement::bind_null(int index) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, const void* data, size_t size) {
+  int rc = sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_.fail(rc, "binding parameter " + std::to_string(index));
+  return *this;
+}
+
 bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -83,6 +89,12 @@ std::string Statement::text(int column) const {
   if (!data) return {};
   return std::string(reinterpret_cast<const char*>(data),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::string_view Statement::blob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  if (!data) return {};
+  return {static_cast<const char*>(data), static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
 std::optional<int64_t> Statement::opt_int64(int column) const {
@@ -175,6 +187,25 @@ WriteTransaction::~WriteTransaction() {
 void WriteTransaction::commit() {
   db_.cached("COMMIT")->run();
   open_ = false;
+}
+
+ReadTransaction::ReadTransaction(Database& db) : db_(db) {
+  if (!sqlite3_get_autocommit(db_.get())) return;
+  db_.cached("BEGIN")->run();
+  open_ = true;
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (!open_) return;
+  try {
+    db_.cached("COMMIT")->run();  // nothing was written: this only ends the snapshot
+  } catch (const Error&) {
+    try {
+      db_.cached("ROLLBACK")->run();
+    } catch (const Error&) {
+      // Already ended by SQLite itself.
+    }
+  }
 }
 
 }  // namespace loralab::store_detail

@@ -33,6 +33,7 @@ class Statement {
     return bind(index, std::string_view(text));
   }
   Statement& bind_null(int index);
+  Statement& bind_blob(int index, const void* data, size_t size);  // copied by SQLite
   template <class T>
   Statement& bind(int index, const std::optional<T>& value) {
     return value ? bind(index, *value) : bind_null(index);
@@ -50,6 +51,8 @@ class Statement {
   int64_t int64(int column) const;
   double real(int column) const;
   std::string text(int column) const;  // "" for NULL
+  // The column's bytes, valid until the next step/reset; {nullptr, 0} for NULL or empty.
+  std::string_view blob(int column) const;
   std::optional<int64_t> opt_int64(int column) const;
   std::optional<double> opt_real(int column) const;
 
@@ -110,6 +113,20 @@ class WriteTransaction {
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
   void commit();
+
+ private:
+  Database& db_;
+  bool open_ = false;
+};
+
+// A deferred transaction around several reads: one snapshot for all of them, and the shared lock
+// taken once instead of per statement. Does nothing inside an already open transaction.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Database& db);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
 
  private:
   Database& db_;

@@ -44,6 +44,16 @@ int64_t insert_run(Database& db, const RunRecord& run);
 // loss, in one transaction.
 void write_metric_batch(Database& db, int64_t run_id, const std::vector<MetricRow>& rows);
 
+// Packed copies of the metric rows for fast curve reads (store_chunks.cpp). Appends follow each
+// metric write in the same transaction; a rebuild re-reads the run's rows from `metrics`.
+void append_metric_chunks(Database& db, int64_t run_id, const std::vector<MetricRow>& rows);
+void rebuild_metric_chunks(Database& db, int64_t run_id);
+void rebuild_all_metric_chunks(Database& db);
+// One run's curve of metric column y against column x (0 step, 1 tokens_seen, 2 wall_time,
+// 3 train_loss, 4 val_loss, 5 lr, 6 grad_norm, 7 tokens_per_second), by step, rows lacking
+// either skipped.
+std::vector<CurvePoint> chunk_curve(Database& db, int64_t run_id, int y_column, int x_column);
+
 // A value bound into a dynamically built (whitelisted) query.
 using Binding = std::variant<int64_t, double, std::string>;
 void bind_all(Statement& statement, const std::vector<Binding>& bindings, int first_index = 1);

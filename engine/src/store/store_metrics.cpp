@@ -92,6 +92,7 @@ void write_metric_batch(Database& db, int64_t run_id, const std::vector<MetricRo
     auto update = db.cached("UPDATE runs SET final_train_loss = ?2 WHERE id = ?1");
     update->bind(1, run_id).bind(2, *last_train).run();
   }
+  append_metric_chunks(db, run_id, rows);
   transaction.commit();
 }
 
@@ -135,6 +136,7 @@ void ExperimentStore::delete_metrics_after(int64_t run_id, int64_t step) {
   auto remove = impl_->db.cached("DELETE FROM metrics WHERE run_id = ?1 AND step > ?2");
   remove->bind(1, run_id).bind(2, step).run();
   recompute_best(impl_->db, run_id);
+  store_detail::rebuild_metric_chunks(impl_->db, run_id);
   transaction.commit();
 }
 

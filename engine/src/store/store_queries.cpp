@@ -153,6 +153,35 @@ const char* axis_column(CurveAxis axis) {
   return "step";
 }
 
+// Column positions in a packed metric chunk (store_chunks.cpp).
+int chunk_column(CurveMetric metric) {
+  switch (metric) {
+    case CurveMetric::TrainLoss:
+      return 3;
+    case CurveMetric::ValLoss:
+      return 4;
+    case CurveMetric::Lr:
+      return 5;
+    case CurveMetric::GradNorm:
+      return 6;
+    case CurveMetric::TokensPerSecond:
+      return 7;
+  }
+  return 3;
+}
+
+int axis_index(CurveAxis axis) {
+  switch (axis) {
+    case CurveAxis::Step:
+      return 0;
+    case CurveAxis::TokensSeen:
+      return 1;
+    case CurveAxis::WallTime:
+      return 2;
+  }
+  return 0;
+}
+
 }  // namespace
 
 const std::vector<std::string>& run_query_columns() {
@@ -248,9 +277,14 @@ std::vector<CurveSeries> ExperimentStore::curves(const std::vector<int64_t>& run
     throw Error(path() + ": curves need max_points >= 3 (first, last and one between), got " +
                 std::to_string(max_points));
   std::string x = axis_column(axis), y = metric_column(metric);
+  // Validation losses are sparse (one row in tens) and have a partial index: reading those rows
+  // is cheaper than unpacking every chunk. Dense metrics come from the packed chunks.
+  const bool sparse = metric == CurveMetric::ValLoss;
   std::string sql = "SELECT " + x + ", " + y + " FROM metrics WHERE run_id = ?1 AND " + y +
                     " IS NOT NULL AND " + x + " IS NOT NULL ORDER BY step";
   std::vector<CurveSeries> out;
+  // One read transaction for all runs: one snapshot, and no lock taken and dropped per run.
+  store_detail::ReadTransaction snapshot(impl_->db);
   for (int64_t id : run_ids) {
     {
       auto exists = impl_->db.cached("SELECT 1 FROM runs WHERE id = ?1");
@@ -258,9 +292,14 @@ std::vector<CurveSeries> ExperimentStore::curves(const std::vector<int64_t>& run
       if (!exists->step()) throw Error(path() + ": curves: no run with id " + std::to_string(id));
     }
     CurveSeries series{id, {}};
-    auto select = impl_->db.cached(sql);
-    select->bind(1, id);
-    while (select->step()) series.points.push_back({select->real(0), select->real(1)});
+    if (sparse) {
+      auto select = impl_->db.cached(sql);
+      select->bind(1, id);
+      while (select->step()) series.points.push_back({select->real(0), select->real(1)});
+    } else {
+      series.points = store_detail::chunk_curve(impl_->db, id, chunk_column(metric),
+                                                static_cast<int>(axis_index(axis)));
+    }
     series.points = downsample(series.points, static_cast<size_t>(max_points));
     out.push_back(std::move(series));
   }

@@ -117,7 +117,20 @@ CREATE INDEX samples_by_run ON samples(run_id);
 CREATE INDEX metrics_val_loss ON metrics(run_id, step, val_loss) WHERE val_loss IS NOT NULL;
 )sql";
 
-constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
+// v4: metric rows also packed in blocks per run (see store_chunks.cpp): curve queries over many
+// long runs read a few blobs per run instead of stepping through every row.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE metric_chunks (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  chunk INTEGER NOT NULL,
+  row_count INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  UNIQUE (run_id, chunk)
+);
+)sql";
+
+constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
 std::string folder_of(const fs::path& path) {
@@ -239,6 +252,7 @@ int open_store_file(Database& db, const std::string& path, const StoreOptions& o
     int64_t version = db.query_int("PRAGMA user_version");
     if (version > kStoreSchemaVersion) throw Error(newer_message(path, version));
     for (int64_t v = version; v < kStoreSchemaVersion; ++v) db.execute(kMigrations[v]);
+    if (version > 0 && version < 4) rebuild_all_metric_chunks(db);  // rows from before chunks
     if (version < kStoreSchemaVersion) {
       db.execute("PRAGMA application_id = " + std::to_string(kApplicationId));
       db.execute("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
