@@ -15,7 +15,56 @@ DatasetSpec dataset_arg(const std::string& path, const Args& args) {
   return d;
 }
 
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  size_t begin = 0;
+  while (true) {
+    const size_t end = text.find(separator, begin);
+    parts.push_back(text.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    if (end == std::string::npos) return parts;
+    begin = end + 1;
+  }
+}
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
 }  // namespace
+
+std::vector<TrainStage> parse_stages(const std::string& text) {
+  std::vector<TrainStage> stages;
+  const auto items = split(text, ';');
+  for (size_t i = 0; i < items.size(); ++i) {
+    const std::string where = "--stages: stage " + std::to_string(i + 1);
+    if (trimmed(items[i]).empty())
+      throw Error(where + " is empty (expected KEY=VALUE pairs such as steps=100,lr=2e-4,rank=8)");
+    TrainStage stage;
+    std::set<std::string> seen;
+    for (const auto& field : split(items[i], ',')) {
+      const auto equals = field.find('=');
+      const std::string key = trimmed(field.substr(0, equals));
+      if (equals == std::string::npos)
+        throw Error(where + ": '" + trimmed(field) + "' is not KEY=VALUE");
+      const std::string value = trimmed(field.substr(equals + 1));
+      const std::string what = where + " " + key;
+      if (!seen.insert(key).second) throw Error(where + ": " + key + " is given twice");
+      if (key == "steps") stage.steps = parse_int(value, what);
+      else if (key == "lr") stage.lr = parse_double(value, what);
+      else if (key == "rank") stage.rank = parse_int(value, what);
+      else if (key == "alpha") stage.alpha = parse_double(value, what);
+      else if (key == "schedule") stage.schedule = value;
+      else if (key == "warmup") stage.warmup = parse_int(value, what);
+      else
+        throw Error(where + ": unknown key '" + key + "' (expected steps, lr, rank, alpha, schedule, warmup)");
+    }
+    if (!seen.count("steps")) throw Error(where + ": steps=N is required");
+    stages.push_back(stage);
+  }
+  return stages;
+}
 
 std::set<std::string> train_switch_names() {
   return {"full", "rslora", "alpha-equals-rank", "no-pack"};
@@ -27,7 +76,7 @@ std::set<std::string> train_flag_names() {
                 "schedule", "warmup", "min-lr-ratio", "steps", "epochs", "batch", "seq", "accum",
                 "weight-decay", "clip", "eval-every", "eval-batches", "patience", "precision",
                 "threads", "full", "name", "alpha-start", "alpha-ramp-steps", "checkpoint-every",
-                "no-pack"});
+                "no-pack", "stages"});
   return known;
 }
 
@@ -63,6 +112,11 @@ TrainSpec train_spec_from_args(const Args& args) {
   spec.checkpoint_every = args.get_int("checkpoint-every", spec.checkpoint_every);
   if (args.has("alpha-start")) spec.alpha_start = args.get_double("alpha-start", 0);
   spec.alpha_ramp_steps = args.get_int("alpha-ramp-steps", spec.alpha_ramp_steps);
+  if (auto stages = args.get("stages")) {
+    if (args.has("epochs")) throw Error("--stages: the stages give the step counts; drop --epochs");
+    spec.stages = parse_stages(*stages);
+    spec.steps = args.get_int("steps", 0);  // 0: the stages' total
+  }
   try {
     spec.validate();
   } catch (const Error& e) {

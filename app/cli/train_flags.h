@@ -3,6 +3,7 @@
 #pragma once
 #include <set>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "loralab/train.h"
@@ -16,5 +17,10 @@ std::set<std::string> train_switch_names();
 
 // Builds and validates the spec (--data and --out are required). Errors name the flag.
 TrainSpec train_spec_from_args(const Args& args);
+
+// --stages "steps=100,lr=2e-4,rank=8;steps=100,lr=4e-4,rank=16": stages separated by ';', each a
+// comma-separated list of KEY=VALUE with keys steps (required), lr, rank, alpha, schedule, warmup.
+// Throws naming the stage (1-based) and the key.
+std::vector<TrainStage> parse_stages(const std::string& text);
 
 }  // namespace loralab::cli

@@ -1,109 +1,11 @@
 // The trainer on a tiny real model folder (the llama_f32 golden fixture plus a small character
 // tokenizer written here): loss falls, LoRA gradients match finite differences in float64, resume
 // is bit-exact, early stopping and NaN detection work, and bad input is refused before step one.
-#include <QtTest>
+#include "train_fixture.h"
 
-#include <cmath>
-
-#include "loralab/error.h"
 #include "loralab/lora.h"
-#include "loralab/model.h"
-#include "loralab/train.h"
 
-namespace {
-
-// A byte-level BPE vocabulary of single characters: enough for lowercase stories.
-QByteArray tokenizer_json() {
-  QJsonObject vocab;
-  vocab["<pad>"] = 0;
-  vocab["<s>"] = 1;
-  vocab["</s>"] = 2;
-  int id = 3;
-  for (char c = 'a'; c <= 'z'; ++c) vocab[QString(QChar(c))] = id++;
-  for (const char* s : {"\u0120", "\u010A", ".", ","}) vocab[QString::fromUtf8(s)] = id++;
-  QJsonArray added;
-  for (int i = 0; i < 3; ++i)
-    added.append(QJsonObject{{"id", i}, {"content", QStringList{"<pad>", "<s>", "</s>"}[i]},
-                             {"single_word", false}, {"lstrip", false}, {"rstrip", false},
-                             {"normalized", false}, {"special", true}});
-  QJsonObject byte_level{{"type", "ByteLevel"}, {"add_prefix_space", false},
-                         {"trim_offsets", true}, {"use_regex", true}};
-  QJsonObject root{{"version", "1.0"}, {"added_tokens", added}, {"normalizer", QJsonValue()},
-                   {"pre_tokenizer", byte_level}, {"post_processor", QJsonValue()},
-                   {"decoder", byte_level},
-                   {"model", QJsonObject{{"type", "BPE"}, {"vocab", vocab}, {"merges", QJsonArray()},
-                                         {"unk_token", QJsonValue()}}}};
-  return QJsonDocument(root).toJson();
-}
-
-struct Fixture {
-  QTemporaryDir dir;
-  std::string model_dir, data, val, out;
-  Fixture() {
-    const QString src = QString(LORALAB_TEST_DATA) + "/models/llama_f32/";
-    const QString model = dir.path() + "/model/";
-    QDir().mkpath(model);
-    QFile::copy(src + "config.json", model + "config.json");
-    QFile::copy(src + "model.safetensors", model + "model.safetensors");
-    QFile tok(model + "tokenizer.json");
-    tok.open(QIODevice::WriteOnly);
-    tok.write(tokenizer_json());
-    model_dir = model.toStdString();
-    // A learnable set: a few sentences repeated in varied order.
-    const QStringList lines = {"the cat sat on the mat.", "a dog ran to the park.",
-                               "the sun is warm, the sea is blue.", "we like to read a book."};
-    QFile train(dir.path() + "/train.txt"), valid(dir.path() + "/val.txt");
-    train.open(QIODevice::WriteOnly);
-    valid.open(QIODevice::WriteOnly);
-    for (int i = 0; i < 120; ++i) train.write((lines[(i * 7) % 4] + "\n\n").toUtf8());
-    for (int i = 0; i < 12; ++i) valid.write((lines[i % 4] + "\n\n").toUtf8());
-    data = (dir.path() + "/train.txt").toStdString();
-    val = (dir.path() + "/val.txt").toStdString();
-    out = (dir.path() + "/out").toStdString();
-  }
-  loralab::TrainSpec spec() const {
-    loralab::TrainSpec s;
-    s.data.path = data;
-    s.validation = loralab::DatasetSpec{};
-    s.validation->path = val;
-    s.out_dir = out;
-    s.seq_len = 32;
-    s.batch = 4;
-    s.steps = 40;
-    s.lr = 1e-2;
-    s.warmup = 2;
-    s.eval_every = 10;
-    s.lora.rank = 8;
-    s.lora.alpha = 16;
-    s.lora.target_modules = {"all-linear"};
-    s.threads = 1;
-    return s;
-  }
-};
-
-struct Recorder : loralab::TrainObserver {
-  std::vector<double> losses;
-  std::vector<loralab::EvalMetrics> evals;
-  loralab::TrainControl* control = nullptr;
-  int64_t stop_at = -1;
-  void on_step(const loralab::StepMetrics& m) override {
-    losses.push_back(m.train_loss);
-    QVERIFY(m.tokens_per_s > 0 && m.gflops > 0 && m.peak_rss_bytes > 0);
-    if (control && m.step == stop_at) control->stop = true;
-  }
-  void on_eval(const loralab::EvalMetrics& m) override { evals.push_back(m); }
-};
-
-QString error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const loralab::Error& e) {
-    return e.what();
-  }
-  return {};
-}
-
-}  // namespace
+using namespace train_fixture;
 
 class TestTrain : public QObject {
   Q_OBJECT

@@ -16,6 +16,21 @@
 
 namespace loralab {
 
+// One stage of a multi-stage run (stage 2 may raise the rank and the learning rate). Unset fields
+// carry over: lr, schedule and warmup from the TrainSpec; rank from the previous stage (stage 0:
+// lora.rank); alpha so that the previous stage's alpha / r (alpha / √r with rsLoRA) is kept. A
+// stage that raises the rank grows every adapter so that the function is unchanged: new rows of A
+// drawn as the init draws them, new columns of B zero, B rescaled when the scaling changes. Each
+// stage runs its own warmup and schedule over its own steps.
+struct TrainStage {
+  int64_t steps = 0;
+  std::optional<double> lr;
+  std::optional<int64_t> rank;
+  std::optional<double> alpha;
+  std::optional<std::string> schedule;
+  std::optional<int64_t> warmup;
+};
+
 struct TrainSpec {
   std::string name = "run";
   LoraSpec lora;
@@ -49,6 +64,10 @@ struct TrainSpec {
   std::optional<double> alpha_start;  // alpha ramps linearly from this to lora.alpha ...
   int64_t alpha_ramp_steps = 0;       // ... over these steps
 
+  // Empty: one stage. Else the run is these stages back to back; `steps` must then be 0 or their
+  // total, and `epochs` is not used.
+  std::vector<TrainStage> stages;
+
   uint64_t seed = 0;
   Precision precision = Precision::F32;  // bf16: bf16 matmuls, fp32 master weights and loss
   int threads = 0;                       // 0 = one per core
@@ -78,6 +97,8 @@ struct StepMetrics {
   double elapsed_s = 0;
   double eta_s = 0;
   int64_t peak_rss_bytes = 0;
+  int64_t stage = 0;  // index into TrainSpec::stages (0 without stages)
+  int64_t rank = 0;   // the adapter's rank in this stage (0 for full fine-tuning)
 };
 
 struct EvalMetrics {

@@ -59,6 +59,78 @@ void require(bool ok, const std::string& field, const std::string& expected) {
   if (!ok) throw Error(field + ": expected " + expected);
 }
 
+bool known_schedule(const std::string& name) {
+  return name == "constant" || name == "linear" || name == "cosine";
+}
+
+void validate_stages(const TrainSpec& spec) {
+  if (spec.stages.empty()) return;
+  int64_t total = 0;
+  int64_t rank = spec.lora.rank;
+  for (size_t i = 0; i < spec.stages.size(); ++i) {
+    const auto& stage = spec.stages[i];
+    const std::string field = "stages[" + std::to_string(i) + "].";
+    require(stage.steps > 0, field + "steps", "a step count > 0, got " + std::to_string(stage.steps));
+    total += stage.steps;
+    require(!stage.lr || (std::isfinite(*stage.lr) && *stage.lr > 0), field + "lr", "a learning rate > 0");
+    require(!stage.schedule || known_schedule(*stage.schedule), field + "schedule",
+            "constant, linear or cosine, got '" + stage.schedule.value_or("") + "'");
+    require(!stage.warmup || *stage.warmup >= 0, field + "warmup", "warmup steps ≥ 0");
+    if (spec.full) {
+      require(!stage.rank, field + "rank", "no rank: full fine-tuning trains no adapter");
+      require(!stage.alpha, field + "alpha", "no alpha: full fine-tuning trains no adapter");
+      continue;
+    }
+    require(!stage.alpha || (std::isfinite(*stage.alpha) && *stage.alpha > 0), field + "alpha",
+            "an alpha > 0 (a zero scaling cannot keep the function unchanged)");
+    if (!stage.rank) continue;
+    require(*stage.rank > 0, field + "rank", "a rank > 0, got " + std::to_string(*stage.rank));
+    if (i > 0) {
+      require(*stage.rank >= rank, field + "rank",
+              "a rank ≥ " + std::to_string(rank) + " (stage " + std::to_string(i - 1) +
+                  "'s): a stage may raise the rank, not lower it; got " + std::to_string(*stage.rank));
+      if (*stage.rank > rank) {
+        require(spec.lora.rank_pattern.empty(), field + "rank",
+                "no rank change together with lora.rank_pattern (the per-module ranks would not "
+                "follow it)");
+        require(spec.lora.init != "pissa", field + "rank",
+                "no rank change with init pissa (its factors come from the base weights' SVD)");
+      }
+    }
+    rank = *stage.rank;
+  }
+  require(spec.steps == 0 || spec.steps == total, "steps",
+          "0 or the stages' total " + std::to_string(total) + " when stages are set, got " +
+              std::to_string(spec.steps));
+}
+
+json stage_json(const TrainStage& stage) {
+  json j = {{"steps", stage.steps}};
+  if (stage.lr) j["lr"] = *stage.lr;
+  if (stage.rank) j["rank"] = *stage.rank;
+  if (stage.alpha) j["alpha"] = *stage.alpha;
+  if (stage.schedule) j["schedule"] = *stage.schedule;
+  if (stage.warmup) j["warmup"] = *stage.warmup;
+  return j;
+}
+
+TrainStage stage_from(const json& j, size_t index, const std::string& source) {
+  const std::string where = source + ": stages[" + std::to_string(index) + "]";
+  if (!j.is_object()) throw Error(where + ": expected an object, found " + std::string(j.type_name()));
+  for (const auto& [key, _] : j.items())
+    if (key != "steps" && key != "lr" && key != "rank" && key != "alpha" && key != "schedule" &&
+        key != "warmup")
+      throw Error(where + ": unknown key '" + key + "' (expected steps, lr, rank, alpha, schedule, warmup)");
+  TrainStage stage;
+  stage.steps = j.at("steps").get<int64_t>();
+  if (j.contains("lr")) stage.lr = j["lr"].get<double>();
+  if (j.contains("rank")) stage.rank = j["rank"].get<int64_t>();
+  if (j.contains("alpha")) stage.alpha = j["alpha"].get<double>();
+  if (j.contains("schedule")) stage.schedule = j["schedule"].get<std::string>();
+  if (j.contains("warmup")) stage.warmup = j["warmup"].get<int64_t>();
+  return stage;
+}
+
 }  // namespace
 
 void TrainSpec::validate() const {
@@ -71,7 +143,7 @@ void TrainSpec::validate() const {
   require(steps >= 0, "steps", "a step count ≥ 0");
   require(steps > 0 || (std::isfinite(epochs) && epochs > 0), "epochs", "epochs > 0 when steps is 0");
   require(std::isfinite(lr) && lr > 0, "lr", "a learning rate > 0");
-  require(schedule == "constant" || schedule == "linear" || schedule == "cosine", "schedule",
+  require(known_schedule(schedule), "schedule",
           "constant, linear or cosine, got '" + schedule + "'");
   require(warmup >= 0, "warmup", "warmup steps ≥ 0");
   require(min_lr_ratio >= 0 && min_lr_ratio <= 1, "min_lr_ratio", "a value in [0, 1]");
@@ -88,6 +160,7 @@ void TrainSpec::validate() const {
   require(checkpoint_every >= 0, "checkpoint_every", "a step count ≥ 0");
   require(ema_decay >= 0 && ema_decay < 1, "ema_decay", "a value in [0, 1)");
   require(!out_dir.empty(), "out", "an output folder");
+  validate_stages(*this);
 }
 
 std::string TrainSpec::to_json() const {
@@ -105,6 +178,11 @@ std::string TrainSpec::to_json() const {
   j["validation"] = validation ? dataset_json(*validation) : json(nullptr);
   j["reference"] = reference ? dataset_json(*reference) : json(nullptr);
   j["alpha_start"] = alpha_start ? json(*alpha_start) : json(nullptr);
+  // Only when set, so that single-stage specs (and their run hashes) stay as they were.
+  if (!stages.empty()) {
+    j["stages"] = json::array();
+    for (const auto& stage : stages) j["stages"].push_back(stage_json(stage));
+  }
   return j.dump(2);
 }
 
@@ -146,6 +224,10 @@ TrainSpec TrainSpec::from_json(const std::string& text, const std::string& sourc
     s.out_dir = j.value("out_dir", s.out_dir);
     s.checkpoint_every = j.value("checkpoint_every", s.checkpoint_every);
     s.ema_decay = j.value("ema_decay", s.ema_decay);
+    if (j.contains("stages") && !j["stages"].is_null()) {
+      if (!j["stages"].is_array()) throw Error(source + ": stages: expected an array");
+      for (size_t i = 0; i < j["stages"].size(); ++i) s.stages.push_back(stage_from(j["stages"][i], i, source));
+    }
   } catch (const json::exception& e) {
     throw Error(source + ": not a valid training spec: " + e.what());
   }

@@ -14,7 +14,9 @@
 #include "loralab/hash.h"
 #include "loralab/runtime.h"
 #include "train/adamw.h"
+#include "lora/targeting.h"
 #include "train/checkpoint.h"
+#include "train/stages.h"
 #include "train/train_internal.h"
 
 namespace fs = std::filesystem;
@@ -62,12 +64,15 @@ using Clock = std::chrono::steady_clock;
 
 struct Trainable {
   std::vector<std::pair<std::string, torch::Tensor>> params;
-  std::vector<lora::Adapter*> adapters;  // for the alpha ramp
+  std::vector<lora::Adapter*> adapters;  // for the alpha ramp and stage growth
+  std::vector<std::string> module_paths;
+  std::vector<AdapterTensorNames> names;  // each adapter's A and B; they sit in params at 2i, 2i+1
   std::vector<double> target_alphas;
   int64_t count = 0;
 };
 
-Trainable make_trainable(Model& model, const TrainSpec& spec) {
+// `lora` is the first stage's adapter spec (the spec's own without stages).
+Trainable make_trainable(Model& model, const TrainSpec& spec, const LoraSpec& lora) {
   Trainable t;
   auto& net = model.impl().net;
   if (spec.full) {
@@ -79,7 +84,7 @@ Trainable make_trainable(Model& model, const TrainSpec& spec) {
     return t;
   }
   for (auto& item : net->named_parameters()) item.value().set_requires_grad(false);
-  add_adapter(model, kAdapterName, spec.lora);
+  add_adapter(model, kAdapterName, lora);
   for (auto& [path, layer] : net->projections()) {
     auto* adapter = layer->find_adapter(kAdapterName);
     if (!adapter) continue;
@@ -88,19 +93,25 @@ Trainable make_trainable(Model& model, const TrainSpec& spec) {
     t.params.emplace_back(path + ".lora_A", adapter->a);
     t.params.emplace_back(path + ".lora_B", adapter->b);
     t.adapters.push_back(adapter);
+    t.module_paths.push_back(path);
+    t.names.push_back({path + ".lora_A", path + ".lora_B"});
     t.target_alphas.push_back(adapter->alpha);
     t.count += adapter->a.numel() + adapter->b.numel();
   }
   return t;
 }
 
-void apply_alpha_ramp(const TrainSpec& spec, Trainable& t, int64_t step, double& alpha_now) {
-  alpha_now = spec.full ? 0.0 : spec.lora.alpha;
+// The ramp runs from alpha_start to the first stage's alpha; it is applied as a ratio to every
+// module's target alpha, so it carries across a stage that changes alpha.
+void apply_alpha_ramp(const TrainSpec& spec, const LoraSpec& first, const LoraSpec& current,
+                      Trainable& t, int64_t step, double& alpha_now) {
+  alpha_now = spec.full ? 0.0 : current.alpha;
   if (spec.full || !spec.alpha_start) return;
   const double progress =
       spec.alpha_ramp_steps > 0 ? std::min(1.0, double(step) / double(spec.alpha_ramp_steps)) : 1.0;
-  alpha_now = *spec.alpha_start + (spec.lora.alpha - *spec.alpha_start) * progress;
-  const double ratio = spec.lora.alpha != 0 ? alpha_now / spec.lora.alpha : 0.0;
+  const double ramped = *spec.alpha_start + (first.alpha - *spec.alpha_start) * progress;
+  const double ratio = first.alpha != 0 ? ramped / first.alpha : 0.0;
+  alpha_now = current.alpha == first.alpha ? ramped : current.alpha * ratio;
   for (size_t i = 0; i < t.adapters.size(); ++i) t.adapters[i]->alpha = t.target_alphas[i] * ratio;
 }
 
@@ -127,6 +138,7 @@ struct Counters {
   int64_t tokens_seen = 0;
   double elapsed = 0;
   std::optional<double> reference_before;
+  int64_t stage = 0;  // index of the stage whose adapter shapes the trainable tensors have
 };
 
 CheckpointData snapshot(const Trainable& t, const AdamW& optimizer, const Counters& c,
@@ -140,18 +152,29 @@ CheckpointData snapshot(const Trainable& t, const AdamW& optimizer, const Counte
                 {"best_val", std::isfinite(c.best_val) ? nlohmann::json(c.best_val) : nlohmann::json()},
                 {"best_step", c.best_step}, {"bad_evals", c.bad_evals}, {"ema", c.ema},
                 {"ema_steps", c.ema_steps}, {"tokens_seen", c.tokens_seen}, {"elapsed", c.elapsed},
-                {"run_hash", run_hash}, {"spec", nlohmann::json::parse(spec.to_json())}};
+                {"run_hash", run_hash}, {"stage", c.stage},
+                {"spec", nlohmann::json::parse(spec.to_json())}};
   if (c.reference_before) data.state["reference_before"] = *c.reference_before;
   return data;
 }
 
-void restore(const std::string& dir, Trainable& t, AdamW& optimizer, Counters& c,
-             BatchIterator& iterator, const std::string& run_hash) {
+CheckpointData read_own_checkpoint(const std::string& dir, const std::string& run_hash,
+                                   size_t stage_count) {
   auto data = read_checkpoint(dir);
-  const auto& s = data.state;
-  if (s.value("run_hash", std::string()) != run_hash)
+  if (data.state.value("run_hash", std::string()) != run_hash)
     throw Error("checkpoint " + dir + " belongs to another run (its run hash differs: the model, "
                 "data, configuration or seed changed)");
+  const auto stage = data.state.value("stage", int64_t(0));
+  if (stage < 0 || stage >= int64_t(stage_count))
+    throw Error("checkpoint " + dir + ": stage " + std::to_string(stage) + " is outside the run's " +
+                std::to_string(stage_count) + " stage(s)");
+  return data;
+}
+
+// The trainable tensors must already have the checkpoint's stage shapes.
+void restore(const std::string& dir, const CheckpointData& data, Trainable& t, AdamW& optimizer,
+             Counters& c, BatchIterator& iterator) {
+  const auto& s = data.state;
   torch::NoGradGuard no_grad;
   for (auto& [name, p] : t.params) {
     auto it = data.tensors.find("param." + name);
@@ -178,6 +201,7 @@ void restore(const std::string& dir, Trainable& t, AdamW& optimizer, Counters& c
 }
 
 int64_t total_steps_of(const TrainSpec& spec, const BatchIterator& iterator) {
+  if (!spec.stages.empty()) return staged_total_steps(spec);
   if (spec.steps > 0) return spec.steps;
   const double micro = double(iterator.batches_per_epoch()) * spec.epochs;
   return std::max<int64_t>(1, int64_t(std::ceil(micro / double(spec.accum))));
@@ -191,12 +215,15 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
   auto& impl = model.impl();
   auto& net = *impl.net;
   const bool bf16 = spec.precision == Precision::BF16;
-  Trainable trainable = make_trainable(model, spec);
-  AdamW optimizer(trainable.params, {spec.beta1, spec.beta2, spec.adam_eps, spec.weight_decay});
   BatchIterator iterator(data.train.rows(), spec.batch, spec.seed);
   const int64_t total_steps = total_steps_of(spec, iterator);
+  const auto stages = resolve_stages(spec, total_steps);
+  Trainable trainable = make_trainable(model, spec, stages.front().lora);
+  const AdamWOptions adam_options{spec.beta1, spec.beta2, spec.adam_eps, spec.weight_decay};
+  // Replaced when a stage grows the adapters (its tensors change shape).
+  auto optimizer = std::make_unique<AdamW>(trainable.params, adam_options);
   const std::string checkpoint_dir = (fs::path(spec.out_dir) / "checkpoint").string();
-  const double step_flops_per_token =
+  double step_flops_per_token =
       flops_per_token(impl.config, spec.seq_len, spec.full ? 0 : trainable.count, spec.full);
 
   auto say = [&](const std::string& text) {
@@ -206,8 +233,45 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
                  data.train.target_tokens, trainable.count,   model.parameter_count(),
                  data.fingerprint,      run_hash};
   Counters c;
+  auto advance_stage = [&] {
+    const auto& from = stages[c.stage].lora;
+    const auto& to = stages[c.stage + 1].lora;
+    ++c.stage;
+    std::string change = "lr " + std::to_string(stages[c.stage].lr);
+    if (!spec.full) {
+      auto state = optimizer->state();
+      for (size_t i = 0; i < trainable.adapters.size(); ++i) {
+        grow_adapter(*trainable.adapters[i], trainable.module_paths[i], from, to, c.stage,
+                     trainable.names[i], state);
+        trainable.target_alphas[i] = lora::alpha_for(to, trainable.module_paths[i]);
+        trainable.params[2 * i].second = trainable.adapters[i]->a;
+        trainable.params[2 * i + 1].second = trainable.adapters[i]->b;
+      }
+      trainable.count = 0;
+      for (const auto& [_, p] : trainable.params) trainable.count += p.numel();
+      optimizer = std::make_unique<AdamW>(trainable.params, adam_options);
+      optimizer->load_state(state, "stage " + std::to_string(c.stage) + " growth");
+      // What save_adapter writes: the final stage's rank and alpha.
+      for (auto& info : impl.adapters) {
+        if (info.name != kAdapterName) continue;
+        const auto base = info.spec.base_model_name_or_path;
+        info.spec = to;
+        info.spec.base_model_name_or_path = base;
+        info.parameters = trainable.count;
+      }
+      step_flops_per_token = flops_per_token(impl.config, spec.seq_len, trainable.count, false);
+      change = "rank " + std::to_string(from.rank) + " → " + std::to_string(to.rank) + ", alpha " +
+               std::to_string(from.alpha) + " → " + std::to_string(to.alpha) + ", " + change;
+    }
+    say("stage " + std::to_string(c.stage + 1) + " of " + std::to_string(stages.size()) +
+        " from step " + std::to_string(stages[c.stage].start) + ": " + change);
+  };
   if (!resume_checkpoint.empty()) {
-    restore(resume_checkpoint, trainable, optimizer, c, iterator, run_hash);
+    const auto saved = read_own_checkpoint(resume_checkpoint, run_hash, stages.size());
+    // Grow to the checkpoint's stage first so that its tensors fit; the values are then replaced.
+    const auto saved_stage = saved.state.value("stage", int64_t(0));
+    while (c.stage < saved_stage) advance_stage();
+    restore(resume_checkpoint, saved, trainable, *optimizer, c, iterator);
     say("resumed from " + resume_checkpoint + " at step " + std::to_string(c.step));
   } else {
     // Some sources (a merged base, a different init) need not start from a fixed RNG state.
@@ -234,7 +298,7 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
     return result;
   };
   auto checkpoint = [&] {
-    write_checkpoint(checkpoint_dir, snapshot(trainable, optimizer, c, spec, run_hash));
+    write_checkpoint(checkpoint_dir, snapshot(trainable, *optimizer, c, spec, run_hash));
     result.checkpoint_dir = checkpoint_dir;
   };
   auto evaluate = [&]() -> bool {  // true = stop early
@@ -270,10 +334,12 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
       checkpoint();
       return finish("stopped", "stopped at step " + std::to_string(c.step) + "; resumable from " + checkpoint_dir);
     }
+    while (c.stage + 1 < int64_t(stages.size()) && c.step >= stages[c.stage + 1].start) advance_stage();
+    const auto& stage = stages[c.stage];
     const auto started = Clock::now();
-    const double lr = learning_rate(spec, c.step, total_steps);
+    const double lr = stage_learning_rate(stage, c.step);
     double alpha_now = 0;
-    apply_alpha_ramp(spec, trainable, c.step, alpha_now);
+    apply_alpha_ramp(spec, stages.front().lora, stage.lora, trainable, c.step, alpha_now);
 
     // Gather the step's micro-batches first: the loss is normalised by all their counted tokens.
     std::vector<BatchTensors> micro;
@@ -284,7 +350,7 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
       counted += micro.back().counted;
       step_tokens += micro.back().inputs.numel();
     }
-    optimizer.zero_grad();
+    optimizer->zero_grad();
     double loss_sum = 0;
     {
       AutocastScope autocast(bf16);
@@ -296,11 +362,11 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
       }
     }
     const double train_loss = loss_sum / double(std::max<int64_t>(1, counted));
-    const double grad_norm = optimizer.clip_grad_norm(spec.clip);
+    const double grad_norm = optimizer->clip_grad_norm(spec.clip);
     if (!std::isfinite(train_loss) || !std::isfinite(grad_norm)) {
       // The weights are still those of the last good step: keep them as the checkpoint.
       iterator.restore(position_before);
-      optimizer.zero_grad();
+      optimizer->zero_grad();
       checkpoint();
       return finish("failed", std::string(!std::isfinite(train_loss) ? "loss" : "gradient norm") +
                                   " became " + (std::isnan(train_loss + grad_norm) ? "NaN" : "infinite") +
@@ -308,7 +374,7 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
                                   "; the last good state is in " + checkpoint_dir +
                                   " (try a lower --lr or a smaller --clip)");
     }
-    optimizer.step(lr);
+    optimizer->step(lr);
     ++c.step;
     c.position = iterator.position();
     c.tokens_seen += step_tokens;
@@ -334,6 +400,8 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
       m.elapsed_s = c.elapsed;
       m.eta_s = step_time_ema * double(total_steps - c.step);
       m.peak_rss_bytes = peak_rss_bytes();
+      m.stage = c.stage;
+      m.rank = spec.full ? 0 : stage.lora.rank;
       observer->on_step(m);
     }
     const bool last = c.step == total_steps;
