@@ -1,0 +1,209 @@
+// The trainer's other modes on the tiny fixture model, through the public API: bf16 compute
+// (loss falls, the adapter is saved in float32 and finite), full fine-tuning (the written model
+// folder loads and gives the trained logits), prompt/completion data (the first step's loss is
+// the mean over completion tokens only, computed independently from the base logits), and the
+// forgetting figure (reference loss before and after, equal to evaluate_loss on the same set).
+#include "train_fixture.h"
+
+#include <cstring>
+
+#include "loralab/lora.h"
+#include "loralab/safetensors.h"
+
+using namespace train_fixture;
+
+namespace {
+
+double mean(const std::vector<double>& v, size_t begin, size_t end) {
+  double sum = 0;
+  for (size_t i = begin; i < end; ++i) sum += v[i];
+  return sum / double(end - begin);
+}
+
+// Mean of -log p(ids[t+1] | ids[..t]) over the targets t + 1 >= first_target, from full logits.
+double next_token_loss(const std::vector<float>& logits, const std::vector<int32_t>& ids,
+                       int64_t vocab, size_t first_target) {
+  double sum = 0;
+  int count = 0;
+  for (size_t t = 0; t + 1 < ids.size(); ++t) {
+    if (t + 1 < first_target) continue;
+    const float* row = logits.data() + t * size_t(vocab);
+    double top = row[0];
+    for (int64_t v = 1; v < vocab; ++v) top = std::max(top, double(row[v]));
+    double z = 0;
+    for (int64_t v = 0; v < vocab; ++v) z += std::exp(double(row[v]) - top);
+    sum += -(double(row[ids[t + 1]]) - top - std::log(z));
+    ++count;
+  }
+  return sum / count;
+}
+
+}  // namespace
+
+class TestTrainModes : public QObject {
+  Q_OBJECT
+ private slots:
+  void bf16_training_lowers_the_loss_and_saves_float32() {
+    Fixture f;
+    auto spec = f.spec();
+    spec.precision = loralab::Precision::BF16;
+    spec.steps = 30;
+    spec.eval_every = 0;
+    spec.validation.reset();  // evaluation in bf16 has its own test below
+    spec.validation_ratio = 0;
+    auto model = loralab::Model::load(f.model_dir);
+    Recorder rec;
+    auto result = loralab::train(*model, spec, &rec);
+    QCOMPARE(result.status, std::string("done"));
+    for (double loss : rec.losses) QVERIFY(std::isfinite(loss));
+    const double first = rec.losses.front(), last = mean(rec.losses, 27, 30);
+    QVERIFY2(last < 0.6 * first, qPrintable(QString("loss %1 → %2").arg(first).arg(last)));
+    QVERIFY(!result.reference_loss_before && !result.reference_loss_after);  // no reference set
+
+    auto file = loralab::st::File::open(f.out + "/adapter_model.safetensors");
+    QVERIFY(!file.names().empty());
+    double b_sum = 0;
+    for (const auto& name : file.names()) {
+      auto view = file.tensor(name);
+      QVERIFY2(view.info->dtype == loralab::st::DType::F32, name.c_str());
+      std::vector<float> values(view.bytes.size() / sizeof(float));
+      std::memcpy(values.data(), view.bytes.data(), view.bytes.size());
+      for (float v : values) {
+        QVERIFY2(std::isfinite(v), name.c_str());
+        if (name.find("lora_B") != std::string::npos) b_sum += std::abs(v);
+      }
+    }
+    QVERIFY(b_sum > 1e-3);  // B started at zero: it trained
+  }
+
+  // Evaluation runs without gradients in eval mode, where the LoRA layers take their in-place
+  // inference path; under bf16 autocast its operands must agree in dtype.
+  void bf16_validation_and_reference_losses_are_computed() {
+    Fixture f;
+    auto spec = f.spec();
+    spec.precision = loralab::Precision::BF16;
+    spec.steps = 10;
+    spec.eval_every = 5;
+    spec.reference = loralab::DatasetSpec{};
+    spec.reference->path = f.val;
+    auto model = loralab::Model::load(f.model_dir);
+    Recorder rec;
+    loralab::TrainResult result;
+    try {
+      result = loralab::train(*model, spec, &rec);
+    } catch (const std::exception& e) {
+      const auto what = QString(e.what());
+      QFAIL(qPrintable("bf16 training with evaluation threw: " + what.left(what.indexOf('\n'))));
+    }
+    QCOMPARE(result.status, std::string("done"));
+    QCOMPARE(rec.evals.size(), size_t(2));
+    for (const auto& eval : rec.evals) QVERIFY(std::isfinite(eval.val_loss) && eval.val_loss > 0);
+    QVERIFY(rec.evals.back().val_loss < *result.reference_loss_before);  // val is the reference set
+    QVERIFY(result.reference_loss_after && std::isfinite(*result.reference_loss_after));
+  }
+
+  void full_fine_tuning_writes_a_model_with_the_trained_logits() {
+    Fixture f;
+    auto spec = f.spec();
+    spec.full = true;
+    spec.lr = 3e-3;
+    spec.steps = 30;
+    spec.eval_every = 0;
+    auto model = loralab::Model::load(f.model_dir);
+    const auto base = model->logits(kProbe);
+    Recorder rec;
+    auto result = loralab::train(*model, spec, &rec);
+    QCOMPARE(result.status, std::string("done"));
+    const double first = rec.losses.front(), last = mean(rec.losses, 27, 30);
+    QVERIFY2(last < 0.6 * first, qPrintable(QString("loss %1 → %2").arg(first).arg(last)));
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(f.out) + "/adapter_config.json"));
+
+    const auto trained = model->logits(kProbe);  // no adapter, no dropout: deterministic
+    auto written = loralab::Model::load(f.out + "/model");
+    QCOMPARE(written->config().hidden_size, model->config().hidden_size);
+    const auto reloaded = written->logits(kProbe);
+    QVERIFY2(max_abs_diff(trained, base) > 1e-2, "full fine-tuning did not change the model");
+    const double diff = max_abs_diff(trained, reloaded);
+    QVERIFY2(diff < 1e-5, qPrintable(QString("written model differs by %1").arg(diff)));
+  }
+
+  void prompt_tokens_do_not_count_in_the_loss() {
+    Fixture f;
+    const std::string prompt = "the cat sat", completion = " on the mat.";
+    QByteArray pairs, plain;
+    for (int i = 0; i < 8; ++i) {
+      pairs += R"({"prompt": "the cat sat", "completion": " on the mat."})" "\n";
+      plain += R"({"text": "the cat sat on the mat."})" "\n";
+    }
+    write_file(f.dir.path() + "/pairs.jsonl", pairs);
+    write_file(f.dir.path() + "/plain.jsonl", plain);
+
+    // Every row is the same example, so the first step's loss (before any update, with B = 0:
+    // the base model) is that example's mean loss over the counted targets.
+    auto first_loss = [&](const std::string& data, const std::string& format) {
+      auto spec = f.spec();
+      spec.data.path = data;
+      spec.data.format = format;
+      spec.validation.reset();
+      spec.validation_ratio = 0;
+      spec.pack = false;
+      spec.steps = 1;
+      spec.eval_every = 0;
+      spec.out_dir = f.out + "-" + format;
+      auto model = loralab::Model::load(f.model_dir);
+      Recorder rec;
+      auto result = loralab::train(*model, spec, &rec);
+      return result.status == "done" && rec.losses.size() == 1 ? rec.losses.front() : NAN;
+    };
+    std::vector<int32_t> ids = {kBos};
+    for (int32_t id : char_ids(prompt + completion)) ids.push_back(id);
+    ids.push_back(kEos);
+    auto base = loralab::Model::load(f.model_dir);
+    const std::vector<int32_t> inputs(ids.begin(), ids.end() - 1);
+    const auto logits = base->logits(inputs);
+    const int64_t vocab = base->config().vocab_size;
+    const size_t first_completion = 1 + prompt.size();  // after bos and the prompt's characters
+    const double completion_only = next_token_loss(logits, ids, vocab, first_completion);
+    const double every_token = next_token_loss(logits, ids, vocab, 1);
+    QVERIFY(std::abs(completion_only - every_token) > 0.01);  // the check below can tell them apart
+
+    const double masked = first_loss(f.path("pairs.jsonl"), "prompt-completion");
+    QVERIFY2(std::abs(masked - completion_only) < 1e-4,
+             qPrintable(QString("trainer %1, completion-only reference %2, all tokens %3")
+                            .arg(masked).arg(completion_only).arg(every_token)));
+    const double unmasked = first_loss(f.path("plain.jsonl"), "jsonl");
+    QVERIFY2(std::abs(unmasked - every_token) < 1e-4,
+             qPrintable(QString("trainer %1, all-token reference %2").arg(unmasked).arg(every_token)));
+  }
+
+  void forgetting_figure_is_reported() {
+    Fixture f;
+    // One sentence repeated: evaluate_loss shuffles examples before packing and the trainer does
+    // not, so only a set whose order cannot matter gives both the same rows.
+    QByteArray reference;
+    for (int i = 0; i < 12; ++i) reference += "a bird can fly over the hill, quietly.\n\n";
+    write_file(f.dir.path() + "/reference.txt", reference);
+    loralab::DatasetSpec ref;
+    ref.path = f.path("reference.txt");
+    auto spec = f.spec();
+    spec.reference = ref;
+    spec.steps = 20;
+    spec.eval_every = 0;
+
+    auto base = loralab::Model::load(f.model_dir);
+    const double base_loss = loralab::evaluate_loss(*base, ref, spec.seq_len);
+    auto model = loralab::Model::load(f.model_dir);
+    auto result = loralab::train(*model, spec);
+    QCOMPARE(result.status, std::string("done"));
+    QVERIFY(result.reference_loss_before && result.reference_loss_after);
+    QVERIFY2(std::abs(*result.reference_loss_before - base_loss) < 1e-5,
+             qPrintable(QString("before %1, base %2").arg(*result.reference_loss_before).arg(base_loss)));
+    const double adapted_loss = loralab::evaluate_loss(*model, ref, spec.seq_len);
+    QVERIFY2(std::abs(*result.reference_loss_after - adapted_loss) < 1e-5,
+             qPrintable(QString("after %1, adapted %2").arg(*result.reference_loss_after).arg(adapted_loss)));
+    QVERIFY(std::abs(*result.reference_loss_after - *result.reference_loss_before) > 1e-3);
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTrainModes)
+#include "test_train_modes.moc"
