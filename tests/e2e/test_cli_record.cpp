@@ -248,12 +248,30 @@ class TestCliRecord : public QObject {
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(file.readAll(), QByteArray("these are my notes, not a database\n"));
 
+    // A run the trainer refuses before its first step is on file as failed, with the reason.
+    QFile empty(f_.path("empty.txt"));
+    QVERIFY(empty.open(QIODevice::WriteOnly));
+    empty.close();
+    const QString failed_db = f_.path("failed/experiments.sqlite");
+    r = run_cli({"train", "--db", failed_db, "--out", f_.path("failed/out"), "--model", f_.model,
+                 "--data", f_.path("empty.txt"), "--steps", "4", "--seq", "32", "--batch", "2"});
+    QCOMPARE(r.exit_code, 1);
+    {
+      ExperimentStore store(failed_db.toStdString());
+      auto runs = store.list_runs();
+      QCOMPARE(runs.size(), size_t(1));
+      QCOMPARE(runs[0].status, RunStatus::Failed);
+      QVERIFY(!runs[0].error_message.empty());
+      QVERIFY2(r.err.contains(QString::fromStdString(runs[0].error_message)), qPrintable(r.err));
+      QCOMPARE(store.metric_count(runs[0].id), int64_t(0));
+    }
+
     // resume: a missing store, a missing run, a malformed id.
     r = run_cli({"resume", "--db", f_.path("absent.sqlite"), "--run", "1"});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("absent.sqlite"), qPrintable(r.err));
     QVERIFY(!QFile::exists(f_.path("absent.sqlite")));
-    const QString db = f_.path("record/experiments.sqlite");  // from the first test
+    const QString db = failed_db;
     r = run_cli({"resume", "--db", db, "--run", "999"});
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("--run 999") && r.err.contains("no run"), qPrintable(r.err));

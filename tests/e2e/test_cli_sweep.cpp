@@ -115,6 +115,50 @@ class TestCliSweep : public QObject {
     QCOMPARE(r.last_json()["worked"].toArray().size(), 0);
   }
 
+  void a_stopped_worker_leaves_its_run_first_in_the_queue() {
+    const QString db = f_.path("stop/experiments.sqlite");
+    CliResult r = run_cli(QStringList{"sweep", "--db", db, "--out", f_.path("stop/out"), "--grid",
+                                      "seed=1,2", "--enqueue-only", "--checkpoint-every", "10"} +
+                          f_.train_flags(400, 100));
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    const QJsonArray ids = r.last_json()["runs"].toArray();
+
+    QProcess worker;
+    worker.setProcessEnvironment(cli_fixture::cli_environment());
+    worker.start(LORALAB_CLI, {"queue", "--db", db, "--json"});
+    QVERIFY(worker.waitForStarted());
+    QByteArray seen;
+    while (!seen.contains("\"step\":30,") && worker.waitForReadyRead(30000))
+      seen += worker.readAllStandardOutput();
+    QVERIFY2(seen.contains("\"step\":30,"), seen.right(300).constData());
+    worker.terminate();  // SIGTERM, as Ctrl-C
+    QVERIFY(worker.waitForFinished(30000));
+    QCOMPARE(worker.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(worker.exitCode(), 0);
+    const QList<QByteArray> lines = (seen + worker.readAllStandardOutput()).trimmed().split('\n');
+    const QJsonObject summary = QJsonDocument::fromJson(lines.last()).object();
+    QVERIFY(summary["stopped_by_signal"].toBool());
+    QCOMPARE(summary["queued_left"].toInt(), 2);
+
+    int64_t steps_before = 0;
+    {
+      ExperimentStore store(db.toStdString());
+      auto queued = store.queued_runs();
+      QCOMPARE(queued.size(), size_t(2));
+      QCOMPARE(queued[0].id, ids[0].toInteger());  // the stopped run goes first
+      steps_before = store.metric_count(queued[0].id);
+      QVERIFY(steps_before >= 30 && steps_before < 400);
+    }
+    r = run_cli({"queue", "--db", db, "--json"});
+    QVERIFY2(r.exit_code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("continuing from"), qPrintable(r.out.left(300)));
+    ExperimentStore store(db.toStdString());
+    for (const auto& id : ids) {
+      QCOMPARE(store.run(id.toInteger()).status, RunStatus::Done);
+      QCOMPARE(store.metric_count(id.toInteger()), int64_t(400));
+    }
+  }
+
   void bad_grids_are_refused_before_anything_is_written_data() {
     QTest::addColumn<QString>("grid");
     QTest::addColumn<QStringList>("extra");
