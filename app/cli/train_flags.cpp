@@ -38,9 +38,9 @@ std::vector<TrainStage> parse_stages(const std::string& text) {
   std::vector<TrainStage> stages;
   const auto items = split(text, ';');
   for (size_t i = 0; i < items.size(); ++i) {
-    const std::string where = "--stages: stage " + std::to_string(i + 1);
+    const std::string where = "--stages[" + std::to_string(i) + "]";
     if (trimmed(items[i]).empty())
-      throw Error(where + " is empty (expected KEY=VALUE pairs such as steps=100,lr=2e-4,rank=8)");
+      throw Error(where + ": empty (expected KEY=VALUE pairs such as steps=100,lr=2e-4,rank=8)");
     TrainStage stage;
     std::set<std::string> seen;
     for (const auto& field : split(items[i], ',')) {
@@ -49,7 +49,7 @@ std::vector<TrainStage> parse_stages(const std::string& text) {
       if (equals == std::string::npos)
         throw Error(where + ": '" + trimmed(field) + "' is not KEY=VALUE");
       const std::string value = trimmed(field.substr(equals + 1));
-      const std::string what = where + " " + key;
+      const std::string what = where + "." + key;
       if (!seen.insert(key).second) throw Error(where + ": " + key + " is given twice");
       if (key == "steps") stage.steps = parse_int(value, what);
       else if (key == "lr") stage.lr = parse_double(value, what);

@@ -20,7 +20,7 @@ TrainSpec train_spec_from_args(const Args& args);
 
 // --stages "steps=100,lr=2e-4,rank=8;steps=100,lr=4e-4,rank=16": stages separated by ';', each a
 // comma-separated list of KEY=VALUE with keys steps (required), lr, rank, alpha, schedule, warmup.
-// Throws naming the stage (1-based) and the key.
+// Throws naming the stage as --stages[INDEX] (0-based, as TrainSpec::validate does) and the key.
 std::vector<TrainStage> parse_stages(const std::string& text);
 
 }  // namespace loralab::cli

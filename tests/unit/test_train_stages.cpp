@@ -246,10 +246,10 @@ class TestTrainStages : public QObject {
       auto message = error_of([&] { loralab::cli::parse_stages(text); });
       QVERIFY2(message.contains(needle), qPrintable(needle + " not in: " + message));
     };
-    bad("steps=10;", "stage 2 is empty");
-    bad("steps=10,rnak=4", "unknown key 'rnak'");
-    bad("lr=1e-3", "stage 1: steps=N is required");
-    bad("steps=10,lr=fast", "stage 1 lr");
+    bad("steps=10;", "--stages[1]: empty");
+    bad("steps=10,rnak=4", "--stages[0]: unknown key 'rnak'");
+    bad("lr=1e-3", "--stages[0]: steps=N is required");
+    bad("steps=10;steps=5,lr=fast", "--stages[1].lr");
     bad("steps=10,steps=20", "steps is given twice");
     bad("steps=10,rank", "'rank' is not KEY=VALUE");
 

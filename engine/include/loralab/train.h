@@ -61,8 +61,10 @@ struct TrainSpec {
   int64_t patience = 0;             // evaluations without improvement before stopping; 0 = off
   double min_delta = 0.0;
 
-  std::optional<double> alpha_start;  // alpha ramps linearly from this to lora.alpha ...
-  int64_t alpha_ramp_steps = 0;       // ... over these steps
+  // alpha ramps linearly from alpha_start to lora.alpha (to the first stage's alpha when stages
+  // set it) over alpha_ramp_steps; later stages scale the ramp with their alpha.
+  std::optional<double> alpha_start;
+  int64_t alpha_ramp_steps = 0;
 
   // Empty: one stage. Else the run is these stages back to back; `steps` must then be 0 or their
   // total, and `epochs` is not used.

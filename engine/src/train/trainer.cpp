@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -61,6 +62,12 @@ double flops_per_token(const ModelConfig& c, int64_t seq_len, int64_t lora_param
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::string short_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
 
 struct Trainable {
   std::vector<std::pair<std::string, torch::Tensor>> params;
@@ -237,7 +244,7 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
     const auto& from = stages[c.stage].lora;
     const auto& to = stages[c.stage + 1].lora;
     ++c.stage;
-    std::string change = "lr " + std::to_string(stages[c.stage].lr);
+    std::string change = "lr " + short_number(stages[c.stage].lr);
     if (!spec.full) {
       auto state = optimizer->state();
       for (size_t i = 0; i < trainable.adapters.size(); ++i) {
@@ -261,7 +268,7 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
       }
       step_flops_per_token = flops_per_token(impl.config, spec.seq_len, trainable.count, false);
       change = "rank " + std::to_string(from.rank) + " → " + std::to_string(to.rank) + ", alpha " +
-               std::to_string(from.alpha) + " → " + std::to_string(to.alpha) + ", " + change;
+               short_number(from.alpha) + " → " + short_number(to.alpha) + ", " + change;
     }
     say("stage " + std::to_string(c.stage + 1) + " of " + std::to_string(stages.size()) +
         " from step " + std::to_string(stages[c.stage].start) + ": " + change);
