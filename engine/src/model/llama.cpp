@@ -51,7 +51,11 @@ void RotaryTable::grow(int64_t positions) {
   auto freqs = torch::outer(torch::arange(size, torch::kFloat32), inv_freq_);  // (n, hd/2)
   auto emb = torch::cat({freqs, freqs}, -1);                                  // (n, hd)
   cos_ = emb.cos();
-  sin_ = emb.sin();
+  // rotate_half(x) · sin == cat(x2, x1) · cat(-sin1, sin2): the sign lives in the table, which
+  // saves a negation pass over q and k (and its backward) on every forward.
+  auto sin = emb.sin();
+  const int64_t half = sin.size(-1) / 2;
+  sin_ = torch::cat({-sin.narrow(-1, 0, half), sin.narrow(-1, half, half)}, -1);
 }
 
 std::pair<torch::Tensor, torch::Tensor> RotaryTable::cos_sin(int64_t start, int64_t length,
@@ -62,12 +66,13 @@ std::pair<torch::Tensor, torch::Tensor> RotaryTable::cos_sin(int64_t start, int6
 
 namespace {
 
-// x (B, heads, T, hd); split-halves rotation as transformers' rotate_half.
+// x (B, heads, T, hd); split-halves rotation as transformers' rotate_half, with the sign already
+// in `signed_sin` (see RotaryTable::grow).
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos,
-                           const torch::Tensor& sin) {
+                           const torch::Tensor& signed_sin) {
   const int64_t half = x.size(-1) / 2;
-  auto rotated = torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
-  return x * cos + rotated * sin;
+  auto swapped = torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+  return x * cos + swapped * signed_sin;
 }
 
 // Appends (B, nkv, T, hd) to a layer's cache and returns all positions (B, nkv, S, hd).
@@ -141,7 +146,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   auto q = q_proj(x).view({batch, steps, heads_, head_dim_}).transpose(1, 2);
   auto k = k_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   auto v = v_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
-  q = apply_rotary(q, cos, sin) * (1.0 / std::sqrt(static_cast<double>(head_dim_)));
+  // The 1/sqrt(hd) score scale rides on the (T, hd) tables instead of a pass over q.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
+  q = apply_rotary(q, cos * scale, sin * scale);
   k = apply_rotary(k, cos, sin);
 
   int64_t past = 0;

@@ -33,7 +33,8 @@ class RMSNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RMSNorm);
 
-// cos/sin tables for positions [0, n), grown on demand; float32, (n, head_dim).
+// cos/sin tables for positions [0, n), grown on demand; float32, (n, head_dim). The sin table
+// carries rotate_half's sign: its first half is negated.
 class RotaryTable {
  public:
   RotaryTable(const ModelConfig& config);
