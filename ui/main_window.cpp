@@ -13,6 +13,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "loralab/store.h"
@@ -135,17 +136,28 @@ void MainWindow::build_status_bar() {
 void MainWindow::start_blas_check() {
   connect(&blas_watcher_, &QFutureWatcher<BlasCheck>::finished, this, [this] {
     const BlasCheck check = blas_watcher_.result();
-    const QString summary = QString::fromStdString(check.summary);
-    if (check.looks_optimized) {
-      blas_status_->setText(tr("BLAS %1 GFLOP/s").arg(check.matmul_gflops, 0, 'f', 0));
-      blas_status_->setStyleSheet(QString());
-    } else {
-      blas_status_->setText(tr("⚠ Slow BLAS: %1 GFLOP/s").arg(check.matmul_gflops, 0, 'f', 1));
-      blas_status_->setStyleSheet("color: white; background: #c03030; padding: 0 4px;");
-      statusBar()->showMessage(tr("Matrix products run on a slow BLAS; training will be far slower "
-                                  "than it should. %1").arg(summary), 20000);
-    }
+    ++blas_checks_;
+    if (blas_checks_ == 1 || check.matmul_gflops > best_blas_.matmul_gflops) best_blas_ = check;
+    const QString summary = QString::fromStdString(best_blas_.summary);
     blas_status_->setToolTip(summary);
+    if (best_blas_.looks_optimized) {
+      blas_status_->setText(tr("BLAS %1 GFLOP/s").arg(best_blas_.matmul_gflops, 0, 'f', 0));
+      blas_status_->setStyleSheet(QString());
+      return;
+    }
+    // Busy cores also make a fast BLAS look slow, and contention only ever lowers the figure:
+    // measure twice more, a few seconds apart, before crying wolf.
+    if (blas_checks_ < 3) {
+      blas_status_->setText(tr("BLAS: checking…"));
+      QTimer::singleShot(4000, this, [this] {
+        blas_watcher_.setFuture(QtConcurrent::run([] { return check_blas(); }));
+      });
+      return;
+    }
+    blas_status_->setText(tr("⚠ Slow BLAS: %1 GFLOP/s").arg(best_blas_.matmul_gflops, 0, 'f', 1));
+    blas_status_->setStyleSheet("color: white; background: #c03030; padding: 0 4px;");
+    statusBar()->showMessage(tr("Matrix products run slowly; training will be far slower than it "
+                                "should. %1").arg(summary), 20000);
   });
   blas_watcher_.setFuture(QtConcurrent::run([] { return check_blas(); }));
 }

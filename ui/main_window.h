@@ -53,6 +53,8 @@ class MainWindow : public QMainWindow {
          *stall_status_ = nullptr;
   QProgressBar* run_progress_ = nullptr;
   QFutureWatcher<BlasCheck> blas_watcher_;
+  BlasCheck best_blas_;
+  int blas_checks_ = 0;
 };
 
 }  // namespace loralab::ui

@@ -18,6 +18,7 @@ constexpr const char* kRecordRuns = "store/record_runs";
 constexpr const char* kModelDir = "train/model_dir";
 constexpr const char* kDatasetPath = "train/dataset_path";
 constexpr const char* kTrainSpec = "train/spec_json";
+constexpr const char* kSamplePrompt = "train/sample_prompt";
 constexpr const char* kPlotByTokens = "plot/by_tokens";
 constexpr const char* kPlotLog = "plot/log_scale";
 
@@ -77,6 +78,9 @@ QString Settings::dataset_path() const { return settings_->value(kDatasetPath).t
 void Settings::set_dataset_path(const QString& path) { settings_->setValue(kDatasetPath, path); }
 QString Settings::train_spec_json() const { return settings_->value(kTrainSpec).toString(); }
 void Settings::set_train_spec_json(const QString& json) { settings_->setValue(kTrainSpec, json); }
+
+QString Settings::sample_prompt() const { return settings_->value(kSamplePrompt).toString(); }
+void Settings::set_sample_prompt(const QString& prompt) { settings_->setValue(kSamplePrompt, prompt); }
 
 bool Settings::plot_by_tokens() const { return settings_->value(kPlotByTokens, false).toBool(); }
 void Settings::set_plot_by_tokens(bool by_tokens) { settings_->setValue(kPlotByTokens, by_tokens); }

@@ -44,6 +44,9 @@ class Settings {
   QString train_spec_json() const;  // the last training form, as TrainSpec JSON
   void set_train_spec_json(const QString& json);
 
+  QString sample_prompt() const;  // "" = the page's default
+  void set_sample_prompt(const QString& prompt);
+
   bool plot_by_tokens() const;
   void set_plot_by_tokens(bool by_tokens);
   bool plot_log_scale() const;

@@ -1,7 +1,8 @@
 // loralab: the desktop application's entry point. Besides starting the app it takes a few flags
 // for demos and checks: --settings INI (use a separate settings file), --model DIR and --data PATH
-// (preselect them), --train (press Train once the window is up) and --screenshot PNG (grab the
-// window after --screenshot-delay ms, or when the run ends with --train, then quit).
+// (preselect them), --train (press Train once the window is up), --pause-at N (with --train: pause
+// at step N and draw a sample) and --screenshot PNG (grab the window after --screenshot-delay ms,
+// when the run ends with --train, or when the sample is in with --pause-at, then quit).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPushButton>
@@ -33,8 +34,9 @@ int main(int argc, char** argv) {
   const QCommandLineOption data_opt("data", "Preselect this dataset.", "path");
   const QCommandLineOption train_opt("train", "Start training when the window is up.");
   const QCommandLineOption shot_opt("screenshot", "Save a picture of the window and quit.", "png");
+  const QCommandLineOption pause_opt("pause-at", "With --train: pause at this step and sample.", "step");
   const QCommandLineOption delay_opt("screenshot-delay", "Milliseconds before the screenshot.", "ms", "1500");
-  parser.addOptions({settings_opt, model_opt, data_opt, train_opt, shot_opt, delay_opt});
+  parser.addOptions({settings_opt, model_opt, data_opt, train_opt, pause_opt, shot_opt, delay_opt});
   parser.process(app);
 
   loralab::ui::capture_system_theme();
@@ -50,11 +52,24 @@ int main(int argc, char** argv) {
 
   if (parser.isSet(shot_opt)) {
     const QString path = parser.value(shot_opt);
-    auto grab = [&window, path] {
+    auto grab = [&window, page, path] {
       window.grab().save(path);
-      QApplication::quit();
+      // Quitting closes the window, which asks before abandoning a run: stop it first.
+      auto* controller = page->controller();
+      if (controller->state() == loralab::ui::TrainController::State::Idle) {
+        QApplication::quit();
+        return;
+      }
+      QObject::connect(controller, &loralab::ui::TrainController::state_changed, &window,
+                       [](loralab::ui::TrainController::State state) {
+                         if (state == loralab::ui::TrainController::State::Idle) QApplication::quit();
+                       });
+      controller->stop();
     };
-    if (parser.isSet(train_opt)) {
+    if (parser.isSet(train_opt) && parser.isSet(pause_opt)) {
+      QObject::connect(page->controller(), &loralab::ui::TrainController::sample_finished, &window,
+                       [grab] { QTimer::singleShot(500, grab); });
+    } else if (parser.isSet(train_opt)) {
       // Grab a moment after the run ends, so the last replot is on screen.
       QObject::connect(page->controller(), &loralab::ui::TrainController::state_changed, &window,
                        [grab](loralab::ui::TrainController::State state) {
@@ -63,6 +78,18 @@ int main(int argc, char** argv) {
     } else {
       QTimer::singleShot(parser.value(delay_opt).toInt(), grab);
     }
+  }
+  if (parser.isSet(train_opt) && parser.isSet(pause_opt)) {
+    using State = loralab::ui::TrainController::State;
+    const int64_t pause_at = parser.value(pause_opt).toLongLong();
+    auto* controller = page->controller();
+    QObject::connect(controller, &loralab::ui::TrainController::stepped, page,
+                     [controller, pause_at](const loralab::StepMetrics& m) {
+                       if (m.step >= pause_at) controller->pause();
+                     });
+    QObject::connect(controller, &loralab::ui::TrainController::state_changed, page, [page](State state) {
+      if (state == State::Paused) page->sample_button()->click();
+    });
   }
   if (parser.isSet(train_opt)) {
     // The dataset preview is read on a pool thread; press Train once it is in.

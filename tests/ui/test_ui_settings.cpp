@@ -42,6 +42,7 @@ class TestUiSettings : public QObject {
       s.set_model_dir("/models/x");
       s.set_dataset_path("/data/y.jsonl");
       s.set_train_spec_json("{\"lr\": 0.1}");
+      s.set_sample_prompt("the dragon");
       s.set_plot_by_tokens(true);
       s.set_plot_log_scale(true);
       s.set_current_page(2);
@@ -57,6 +58,7 @@ class TestUiSettings : public QObject {
     QCOMPARE(s.model_dir(), QString("/models/x"));
     QCOMPARE(s.dataset_path(), QString("/data/y.jsonl"));
     QCOMPARE(s.train_spec_json(), QString("{\"lr\": 0.1}"));
+    QCOMPARE(s.sample_prompt(), QString("the dragon"));
     QVERIFY(s.plot_by_tokens());
     QVERIFY(s.plot_log_scale());
     QCOMPARE(s.current_page(), 2);
@@ -140,7 +142,7 @@ class TestUiSettings : public QObject {
     MainWindow window(settings);
     QVERIFY(window.findChild<QLabel*>("engine_status")->text().contains("threads"));
     // The BLAS check runs on a pool thread and reports in the status bar.
-    QTRY_VERIFY_WITH_TIMEOUT(!window.blas_status().contains("checking"), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.blas_status().contains("checking"), 40000);
     QVERIFY2(window.blas_status().contains("GFLOP/s"), qPrintable(window.blas_status()));
   }
 };

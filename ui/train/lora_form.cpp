@@ -3,6 +3,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -175,6 +176,12 @@ void LoraForm::refresh_grid_enabled() {
     }
   }
   emit changed();
+}
+
+void LoraForm::changeEvent(QEvent* event) {
+  // Grey cells take their colour from the palette: follow a switch between light and dark.
+  if (event->type() == QEvent::PaletteChange) refresh_grid_enabled();
+  QWidget::changeEvent(event);
 }
 
 void LoraForm::set_layer_rank(int layer, const QString& module, const QString& rank) {

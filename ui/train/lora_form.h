@@ -35,6 +35,9 @@ class LoraForm : public QWidget {
  signals:
   void changed();
 
+ protected:
+  void changeEvent(QEvent* event) override;
+
  private:
   void rebuild_grid();
   void refresh_grid_enabled();

@@ -14,6 +14,7 @@
 #include <QSplitter>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "loralab/error.h"
@@ -63,6 +64,10 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
   splitter->setSizes({490, 800});
   layout->addWidget(splitter);
   connect_controller();
+  progress_timer_ = new QTimer(this);
+  progress_timer_->setInterval(LossPlot::kReplotIntervalMs);
+  connect(progress_timer_, &QTimer::timeout, this, &TrainPage::show_progress);
+  progress_timer_->start();
 
   connect(model_panel_, &ModelPanel::model_changed, this, [this] {
     lora_form_->set_model_config(model_panel_->config());
@@ -179,7 +184,10 @@ void TrainPage::connect_controller() {
   connect(controller_, &TrainController::state_changed, this, [this](TrainController::State state) {
     update_buttons();
     const bool active = state != TrainController::State::Idle;
-    if (state == TrainController::State::Paused) progress_text_->setText(progress_text_->text() + tr(" · paused"));
+    if (state == TrainController::State::Paused && !progress_text_->text().endsWith(tr(" · paused"))) {
+      progress_text_->setText(progress_text_->text() + tr(" · paused"));
+      emit progress_changed(progress_->value(), progress_->maximum(), progress_text_->text());
+    }
     emit run_active_changed(active);
   });
   connect(controller_, &TrainController::planned, this, [this](const TrainPlan& plan) {
@@ -326,20 +334,29 @@ void TrainPage::start() {
 
 void TrainPage::on_step(const StepMetrics& m) {
   plot_->append_step(m);
+  pending_progress_ = m;
+}
+
+void TrainPage::show_progress() {
+  if (!pending_progress_) return;
+  const StepMetrics m = *pending_progress_;
+  pending_progress_.reset();
   if (m.total_steps != progress_->maximum()) progress_->setRange(0, int(m.total_steps));
   progress_->setValue(int(m.step));
-  const QString text = tr("step %1 / %2 · loss %3 (EMA %4) · %5 tokens/s · ETA %6")
-                           .arg(m.step)
-                           .arg(m.total_steps)
-                           .arg(m.train_loss, 0, 'f', 4)
-                           .arg(m.smoothed_loss, 0, 'f', 4)
-                           .arg(m.tokens_per_s, 0, 'f', 0)
-                           .arg(format_eta(m.eta_s));
+  QString text = tr("step %1 / %2 · loss %3 (EMA %4) · %5 tokens/s · ETA %6")
+                     .arg(m.step)
+                     .arg(m.total_steps)
+                     .arg(m.train_loss, 0, 'f', 4)
+                     .arg(m.smoothed_loss, 0, 'f', 4)
+                     .arg(m.tokens_per_s, 0, 'f', 0)
+                     .arg(format_eta(m.eta_s));
+  if (controller_->state() == TrainController::State::Paused) text += tr(" · paused");
   progress_text_->setText(text);
   emit progress_changed(int(m.step), int(m.total_steps), text);
 }
 
 void TrainPage::on_finished(const TrainResult& r, qint64 run_id) {
+  show_progress();
   stall_probe_->stop();
   plot_->flush();
   QString text;
@@ -411,6 +428,7 @@ void TrainPage::restore(const Settings& settings) {
   plot_->set_x_by_tokens(settings.plot_by_tokens());
   plot_->set_log_scale(settings.plot_log_scale());
   output_root_ = settings.output_root();
+  if (!settings.sample_prompt().isEmpty()) prompt_->setText(settings.sample_prompt());
   update_accounting();
 }
 
@@ -424,6 +442,7 @@ void TrainPage::save(Settings& settings) const {
   settings.set_train_spec_json(QString::fromStdString(spec.to_json()));
   settings.set_plot_by_tokens(plot_->x_by_tokens());
   settings.set_plot_log_scale(plot_->log_scale());
+  settings.set_sample_prompt(prompt_->text());
 }
 
 }  // namespace loralab::ui

@@ -16,6 +16,7 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QTabWidget;
+class QTimer;
 
 namespace loralab::ui {
 
@@ -78,6 +79,7 @@ class TrainPage : public QWidget {
   void show_banner(const QString& text, bool error);
   void log(const QString& text);
   void on_step(const StepMetrics& m);
+  void show_progress();
   void on_finished(const TrainResult& result, qint64 run_id);
 
   TrainController* controller_ = nullptr;
@@ -100,6 +102,9 @@ class TrainPage : public QWidget {
   QString output_root_, store_path_;
   TrainRequest current_;
   uint64_t sample_seed_ = 1;
+  // Steps can arrive hundreds of times a second; the labels follow at the plot's ~30 Hz.
+  std::optional<StepMetrics> pending_progress_;
+  QTimer* progress_timer_ = nullptr;
   int64_t total_steps_ = 0;
 };
 
