@@ -116,6 +116,12 @@ class TestRunRecorder : public QObject {
     QCOMPARE(store.metric_count(id), int64_t(6));  // pausing commits what waits
     recorder.on_paused(false);
     QCOMPARE(store.run(id).status, RunStatus::Running);
+    // Marked interrupted while paused (a stale heartbeat seen from elsewhere): taken back on resume.
+    recorder.on_paused(true);
+    store_test::RawDb(db_).exec("UPDATE runs SET status = 'interrupted' WHERE id = " +
+                                std::to_string(id));
+    recorder.on_paused(false);
+    QCOMPARE(store.run(id).status, RunStatus::Running);
     recorder.on_message("hello");
     recorder.finish(result("early_stopped", spec_.out_dir));
 
@@ -138,7 +144,7 @@ class TestRunRecorder : public QObject {
     QCOMPARE(next.plans, 1);
     QCOMPARE(next.steps, 6);
     QCOMPARE(next.evals, 1);
-    QCOMPARE(next.pauses, 2);
+    QCOMPARE(next.pauses, 4);
     QCOMPARE(next.messages, std::vector<std::string>{"hello"});
   }
 

@@ -442,6 +442,7 @@ class TestStore : public QObject {
     int64_t alive = running("alive pid, fresh heartbeat");
     int64_t remote = running("other host, fresh heartbeat");
     int64_t remote_silent = running("other host, old heartbeat");
+    int64_t paused = running("alive pid, paused long ago");
     RawDb raw(path);
     raw.exec("UPDATE runs SET owner_pid = " + std::to_string(dead_pid()) +
              ", status = 'paused' "
@@ -456,12 +457,17 @@ class TestStore : public QObject {
         "UPDATE runs SET owner_pid = 1, owner_host = 'elsewhere', heartbeat_at = "
         "heartbeat_at - 100000 WHERE id = " +
         std::to_string(remote_silent));
+    raw.exec(
+        "UPDATE runs SET owner_pid = 1, status = 'paused', heartbeat_at = heartbeat_at - 100000 "
+        "WHERE id = " +
+        std::to_string(paused));
 
     ExperimentStore store(path);
     std::vector<int64_t> expected{abandoned, dead, silent, remote_silent};
     QCOMPARE(store.interrupted_at_open(), expected);
     for (int64_t id : expected) QCOMPARE(store.run(id).status, RunStatus::Interrupted);
     for (int64_t id : {mine, alive, remote}) QCOMPARE(store.run(id).status, RunStatus::Running);
+    QCOMPARE(store.run(paused).status, RunStatus::Paused);  // its owner lives: no heartbeat needed
     QCOMPARE(store.metric_count(abandoned), int64_t(30));  // three whole batches were committed
     QVERIFY(error_of([&] { store.start_run(alive); }).contains("already running in process 1"));
 

@@ -187,8 +187,9 @@ struct ParetoPoint {
 struct StoreOptions {
   bool create_if_missing = true;  // else a missing file is an error
   int busy_timeout_ms = 5000;     // how long a writer waits for another process's transaction
-  // A running/paused run whose heartbeat is older than this is taken for dead even if a process
-  // with its pid exists (pid reuse, a hung process, another host). Owners beat far more often.
+  // A running run whose heartbeat is older than this is taken for dead even if a process with
+  // its pid exists (pid reuse, a hung process, another host). Owners beat far more often. A paused
+  // run beats not at all: on its own host it lives as long as its owner process does.
   double stale_heartbeat_seconds = 900;
   bool mark_interrupted = true;  // check for dead owners when opening
 };

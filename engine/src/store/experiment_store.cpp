@@ -23,11 +23,15 @@ bool is_this_process(const Owner& owner) {
 }
 
 // The pid test only means something on the owner's own host; elsewhere only the heartbeat tells.
+// A paused run sends no heartbeats (its trainer waits between steps, for as long as the user
+// likes), so on its own host a live owner keeps it whatever the heartbeat's age.
 bool owner_gone(const Owner& owner, double now, double stale_seconds) {
   if (is_this_process(owner)) return false;
-  bool stale = !owner.heartbeat || now - *owner.heartbeat > stale_seconds;
   bool same_host = owner.host.empty() || owner.host == store_detail::this_host();
-  return stale || (same_host && (!owner.pid || !store_detail::process_alive(*owner.pid)));
+  bool alive = same_host && owner.pid && store_detail::process_alive(*owner.pid);
+  if (owner.status == "paused" && alive) return false;
+  bool stale = !owner.heartbeat || now - *owner.heartbeat > stale_seconds;
+  return stale || (same_host && !alive);
 }
 
 Owner read_owner(Database& db, int64_t id) {

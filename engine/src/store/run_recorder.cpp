@@ -222,7 +222,13 @@ void RunRecorder::on_message(const std::string& text) {
 void RunRecorder::on_paused(bool paused) {
   try {
     writer_->flush();
-    store_.set_paused(run_id_, paused);
+    if (paused) {
+      store_.set_paused(run_id_, true);
+    } else {
+      // Taken for dead while paused (another host, a stale heartbeat)? The heartbeat takes it back.
+      store_.heartbeat(run_id_);
+      if (store_.run(run_id_).status == RunStatus::Paused) store_.set_paused(run_id_, false);
+    }
   } catch (const Error& e) {
     report(e);
   }
