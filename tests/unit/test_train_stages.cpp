@@ -2,7 +2,8 @@
 // r to r' without changing the model's function (derived alpha, an explicit alpha that rescales B,
 // rsLoRA in the middle of an alpha ramp), stage 2 keeps lowering the loss at its own learning
 // rate, the saved adapter has the final rank and trained new columns, resume across the boundary
-// is exact, bad stage specs are refused naming the field, and the --stages flag parses.
+// is exact, bad stage specs are refused naming the field, and the --stages flag parses and
+// trains through the real loralab-cli.
 #include "train_fixture.h"
 
 #include <cstring>
@@ -270,6 +271,28 @@ class TestTrainStages : public QObject {
     refused({"--stages", "steps=10;steps=10", "--epochs", "2"}, "--epochs");
     refused({"--stages", "steps=10;steps=10", "--steps", "15"}, "--steps: expected 0 or the stages' total 20");
     refused({"--stages", "steps=10,rank=8;steps=10,rank=4"}, "--stages[1].rank");
+  }
+
+  void cli_trains_stages_into_a_final_rank_adapter() {
+    Fixture f;
+    QProcess cli;
+    cli.start(LORALAB_CLI, {"train", "--model", QString::fromStdString(f.model_dir), "--data",
+                            QString::fromStdString(f.data), "--out", QString::fromStdString(f.out),
+                            "--seq", "32", "--batch", "4", "--lr", "1e-2", "--rank", "4", "--alpha", "4",
+                            "--targets", "q_proj,v_proj", "--threads", "1", "--eval-every", "0",
+                            "--stages", "steps=4;steps=4,rank=12,lr=2e-2", "--json"});
+    QVERIFY(cli.waitForFinished(120000));
+    const QString out = QString::fromUtf8(cli.readAllStandardOutput());
+    QVERIFY2(cli.exitCode() == 0, qPrintable(QString::fromUtf8(cli.readAllStandardError())));
+    QVERIFY2(out.contains("stage 2 of 2 from step 4: rank 4 → 12, alpha 4 → 12"), qPrintable(out));
+    const auto last = QJsonDocument::fromJson(out.trimmed().split('\n').last().toUtf8()).object();
+    QCOMPARE(last["status"].toString(), QString("done"));
+    QCOMPARE(last["steps"].toInt(), 8);
+    QFile config(QString::fromStdString(f.out) + "/adapter_config.json");
+    QVERIFY(config.open(QIODevice::ReadOnly));
+    const auto peft = QJsonDocument::fromJson(config.readAll()).object();
+    QCOMPARE(peft["r"].toInt(), 12);
+    QCOMPARE(peft["lora_alpha"].toDouble(), 12.0);
   }
 };
 
