@@ -69,6 +69,9 @@ if ((memory)); then
   big=(--hidden 512 --layers 8 --heads 8 --kv-heads 4 --intermediate 1376 --steps 2 --warmup 1 --threads "$threads")
   "$cli" bench train --json "${big[@]}" >"$out/memory_lora.jsonl"
   "$cli" bench train --json "${big[@]}" --full >"$out/memory_full.jsonl"
+  # At batch 1 activations shrink and the weight state (gradients, AdamW moments) shows.
+  "$cli" bench train --json "${big[@]}" --batch 1 >"$out/memory_lora_b1.jsonl"
+  "$cli" bench train --json "${big[@]}" --batch 1 --full >"$out/memory_full_b1.jsonl"
 fi
 
 "$python" - "$out" "$threads" <<'PY'
@@ -101,5 +104,10 @@ if lora and full:
     print(f"  peak RSS at hidden 512, 8 layers: LoRA {lora[0]['peak_rss_bytes'] / 2**20:.0f} MiB, "
           f"full {full[0]['peak_rss_bytes'] / 2**20:.0f} MiB")
     ratio("LoRA peak RSS / full peak RSS", lora[0]["peak_rss_bytes"] / full[0]["peak_rss_bytes"], 0.6, higher=False)
+    lora1, full1 = load("memory_lora_b1"), load("memory_full_b1")
+    if lora1 and full1:
+        print(f"  the same at batch 1: LoRA {lora1[0]['peak_rss_bytes'] / 2**20:.0f} MiB, full "
+              f"{full1[0]['peak_rss_bytes'] / 2**20:.0f} MiB, ratio "
+              f"{lora1[0]['peak_rss_bytes'] / full1[0]['peak_rss_bytes']:.3f}")
 print(json.dumps({"ratios": ratios, "tokens_per_s": {k: med(v, "tokens_per_s") for k, v in rows.items()}}))
 PY
