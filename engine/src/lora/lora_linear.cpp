@@ -42,13 +42,16 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
 // time, where matrix-vector kernels beat a 1-row matmul.
 torch::Tensor LoraLinearImpl::add_adapters_inplace(const torch::Tensor& x, torch::Tensor& y) {
   if (!y.is_contiguous()) y = y.contiguous();
-  auto rows = x.reshape({-1, in_features()});
+  // Under CPU autocast `y` is bf16 while x and the adapters may be float32: the in-place kernels
+  // need one dtype, so everything follows y's.
+  const auto dtype = y.scalar_type();
+  auto rows = x.reshape({-1, in_features()}).to(dtype);
   auto out = y.view({-1, out_features()});
   const bool one_row = rows.size(0) == 1;
   for (auto& adapter : adapters_) {
     if (!adapter.enabled || adapter.weight == 0.0) continue;
-    auto a = adapter.a.scalar_type() == x.scalar_type() ? adapter.a : adapter.a.to(x.scalar_type());
-    auto b = adapter.b.scalar_type() == x.scalar_type() ? adapter.b : adapter.b.to(x.scalar_type());
+    auto a = adapter.a.scalar_type() == dtype ? adapter.a : adapter.a.to(dtype);
+    auto b = adapter.b.scalar_type() == dtype ? adapter.b : adapter.b.to(dtype);
     const double scale = adapter.weight * adapter.scaling();
     if (one_row) {
       auto row = out.select(0, 0);
