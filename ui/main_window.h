@@ -40,6 +40,7 @@ class MainWindow : public QMainWindow {
   void build_menus();
   void build_status_bar();
   void start_blas_check();
+  void recheck_blas_later();
   void apply_preferences();
   void open_preferences();
   void about();

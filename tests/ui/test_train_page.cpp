@@ -311,6 +311,24 @@ class TestTrainPage : public QObject {
     QCOMPARE(page.controller()->state(), TrainController::State::Idle);
   }
 
+  // The probe sees a blocked event loop, and reports what an idle loop gets on this machine (the
+  // floor under the figure measured during training: scheduling on busy cores).
+  void stall_probe_measures_a_blocked_loop() {
+    loralab::ui::StallProbe probe;
+    probe.start();
+    QTest::qWait(1000);
+    const double idle = probe.max_stall_ms();
+    qInfo("idle event loop: longest stall %.1f ms in 1 s", idle);
+    QElapsedTimer busy;
+    busy.start();
+    while (busy.elapsed() < 120) {
+    }
+    QTest::qWait(50);
+    QVERIFY2(probe.max_stall_ms() >= 100, qPrintable(QString::number(probe.max_stall_ms())));
+    QVERIFY(probe.max_stall_ms() < 1000);
+    probe.stop();
+  }
+
   void renders_to_png() {
     ui_test::Fixture f;
     TrainPage page;

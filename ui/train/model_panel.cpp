@@ -24,6 +24,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
   picker_->setObjectName("model_picker");
   picker_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   picker_->setMinimumContentsLength(16);
+  picker_->setPlaceholderText(tr("No model chosen"));
   const QString bundled = bundled_model_dir();
   if (!bundled.isEmpty()) picker_->addItem(tr("Bundled story model"), bundled);
   auto* open = new QPushButton(tr("Open Hugging Face folder…"), this);

@@ -374,9 +374,11 @@ void TrainPage::on_finished(const TrainResult& r, qint64 run_id) {
     show_banner(text, false);
   }
   log(QString::fromStdString(r.message));
-  log(tr("Longest GUI stall during the run: %1 ms (longest plot redraw %2 ms)")
-          .arg(stall_probe_->max_stall_ms(), 0, 'f', 1)
-          .arg(plot_->max_replot_ms(), 0, 'f', 1));
+  const QString stall = tr("Longest GUI stall during the run: %1 ms (longest plot redraw %2 ms)")
+                            .arg(stall_probe_->max_stall_ms(), 0, 'f', 1)
+                            .arg(plot_->max_replot_ms(), 0, 'f', 1);
+  log(stall);
+  qInfo("%s", qPrintable(stall));  // developers read it on the terminal too
   progress_text_->setText(r.status == "done" ? tr("Finished.") : QString::fromStdString(r.message));
   emit progress_changed(int(r.steps_done), int(std::max<int64_t>(total_steps_, r.steps_done)),
                         progress_text_->text());

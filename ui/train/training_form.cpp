@@ -20,7 +20,7 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
     if (t.trimmed().isEmpty()) throw Error("name: expected a run name");
     s.name = t.trimmed().toStdString();
   });
-  add_line(form, tr("Learning rate"), "lr", "0.0003", [](TrainSpec& s, const QString& t) {
+  add_line(form, tr("Learning rate"), "lr", "0.001", [](TrainSpec& s, const QString& t) {
     s.lr = parse_double_field(t, "lr");
   });
   schedule_ = new QComboBox(this);
@@ -73,6 +73,9 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
   add_line(form, tr("Early-stop patience"), "patience", "0", [](TrainSpec& s, const QString& t) {
     s.patience = parse_int_field(t, "patience");
   });
+  add_line(form, tr("Loss smoothing"), "ema_decay", "0.9", [](TrainSpec& s, const QString& t) {
+    s.ema_decay = parse_double_field(t, "ema_decay");
+  })->setToolTip(tr("Decay of the smoothed (EMA) train loss: closer to 1 is smoother and lags more"));
   add_line(form, tr("Seed"), "seed", "0", [](TrainSpec& s, const QString& t) {
     const int64_t seed = parse_int_field(t, "seed");
     if (seed < 0) throw Error("seed: expected a non-negative integer, got " + std::to_string(seed));
@@ -135,6 +138,7 @@ void TrainingForm::load(const TrainSpec& s) {
   set("clip", QString::number(s.clip));
   set("eval_every", QString::number(s.eval_every));
   set("patience", QString::number(s.patience));
+  set("ema_decay", QString::number(s.ema_decay));
   set("seed", QString::number(s.seed));
   precision_->setCurrentText(precision_name(s.precision));
   set("threads", QString::number(s.threads));
