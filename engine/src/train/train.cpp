@@ -82,11 +82,9 @@ double evaluate_loss(Model& model, const DatasetSpec& data, int64_t seq_len, int
   TrainSpec spec;
   spec.data = data;
   spec.seq_len = seq_len;
-  spec.validation_ratio = 0;
-  spec.out_dir = ".";
-  auto prepared = training::prepare_data(model, spec);
+  auto rows = training::prepare_evaluation_rows(model, data, spec);
   std::lock_guard lock(model.impl().forward_mutex);
-  return training::mean_loss(*model.impl().net, prepared.train, 8, max_rows, model.precision());
+  return training::mean_loss(*model.impl().net, rows, 8, max_rows, model.precision());
 }
 
 }  // namespace loralab

@@ -30,12 +30,24 @@ PackedBatchSet pack(const std::vector<Example>& examples, const Tokenizer& token
 
 }  // namespace
 
-PreparedData prepare_data(const Model& model, const TrainSpec& spec) {
+Tokenizer model_tokenizer(const Model& model) {
   const auto& folder = model.folder();
   if (!folder.tokenizer_path)
     throw Error("model folder " + folder.dir + " has no tokenizer.json (or vocab.json + merges.txt); "
                 "training needs one to read text data");
-  auto tokenizer = Tokenizer::load(*folder.tokenizer_path);
+  return Tokenizer::load(*folder.tokenizer_path);
+}
+
+PackedBatchSet prepare_evaluation_rows(const Model& model, const DatasetSpec& data,
+                                       const TrainSpec& spec) {
+  // In file order, as the trainer packs its validation and reference sets, so that a loss
+  // measured here matches the forgetting figure of a run.
+  return pack(read_dataset(data), model_tokenizer(model), model.config(), spec, /*shuffle=*/false);
+}
+
+PreparedData prepare_data(const Model& model, const TrainSpec& spec) {
+  const auto& folder = model.folder();
+  auto tokenizer = model_tokenizer(model);
   PreparedData data;
   auto split = load_train_validation(spec.data, spec.validation, spec.validation_ratio, spec.seed);
   data.train = pack(split.train, tokenizer, model.config(), spec, /*shuffle=*/true);

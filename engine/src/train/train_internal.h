@@ -19,6 +19,10 @@ struct PreparedData {
 
 PreparedData prepare_data(const Model& model, const TrainSpec& spec);
 
+// All rows of one dataset in file order (no split, no shuffle), packed with spec's settings.
+PackedBatchSet prepare_evaluation_rows(const Model& model, const DatasetSpec& data,
+                                       const TrainSpec& spec);
+
 // Loss over masked targets: logits of `inputs` (B, T) against `targets`, mean over mask == 1.
 // Returns (sum of token losses, number of counted tokens).
 std::pair<torch::Tensor, int64_t> masked_loss_sum(model::LlamaImpl& net, const torch::Tensor& inputs,
