@@ -17,7 +17,8 @@ namespace {
 nlohmann::json queue_json(const ExperimentStore& store) {
   nlohmann::json runs = nlohmann::json::array();
   for (const auto& run : store.queued_runs())
-    runs.push_back({{"run_id", run.id}, {"name", run.name},
+    runs.push_back({{"run_id", run.id},
+                    {"name", run.name},
                     {"position", run.queue_position.value_or(0)},
                     {"sweep_id", run.sweep_id ? nlohmann::json(*run.sweep_id) : nlohmann::json()}});
   return runs;
@@ -37,7 +38,8 @@ int run_queue(const std::vector<std::string>& argv) {
     store.cancel_queued(parse_int(*args.get("cancel"), "--cancel"));
   } else if (args.has("move")) {
     long long to = parse_int(args.required("to"), "--to");
-    if (to < 0) throw Error("--to: expected a queue index >= 0 (0 = next), got " + std::to_string(to));
+    if (to < 0)
+      throw Error("--to: expected a queue index >= 0 (0 = next), got " + std::to_string(to));
     store.move_in_queue(parse_int(*args.get("move"), "--move"), to);
   } else if (args.has("requeue")) {
     store.requeue_run(parse_int(*args.get("requeue"), "--requeue"));
@@ -63,10 +65,12 @@ const CommandRegistrar kRegistrar(
     "queue",
     {"work or manage the run queue of an experiment store",
      "usage: loralab-cli queue --db FILE [--max-runs N] [--json]\n"
-     "       loralab-cli queue --db FILE --list | --cancel ID | --move ID --to INDEX | --requeue ID\n"
+     "       loralab-cli queue --db FILE --list | --cancel ID | --move ID --to INDEX | --requeue "
+     "ID\n"
      "Without an action, trains the queued runs one after another (those a sweep queued, those\n"
      "left after a crash or Ctrl-C) and prints a JSON summary. --list prints the queue; --cancel\n"
-     "stops a queued run before it starts; --move puts it at INDEX (0 = next); --requeue queues an\n"
+     "stops a queued run before it starts; --move puts it at INDEX (0 = next); --requeue queues "
+     "an\n"
      "interrupted, stopped or failed run again at the tail (it continues from its checkpoint).",
      run_queue});
 

@@ -40,8 +40,8 @@ int run_sweep(const std::vector<std::string>& argv) {
   request.alpha_equals_rank = args.has("alpha-equals-rank") || !args.has("alpha");
   if (args.has("random")) {
     long long samples = args.get_int("random", 0);
-    if (samples < 1) throw Error("--random: expected a number of samples >= 1, got " +
-                                 std::to_string(samples));
+    if (samples < 1)
+      throw Error("--random: expected a number of samples >= 1, got " + std::to_string(samples));
     request.random_samples = samples;
     long long seed = args.get_int("random-seed", 0);
     if (seed < 0) throw Error("--random-seed: expected an integer >= 0");
@@ -59,11 +59,13 @@ int run_sweep(const std::vector<std::string>& argv) {
   ExperimentStore store(args.required("db"));
   QueuedSweep queued = enqueue_sweep_plan(store, request, plan);
   if (!args.has("json"))
-    std::cerr << "sweep " << queued.sweep_id << ": queued " << queued.run_ids.size()
-              << " runs in " << store.path() << "\n";
+    std::cerr << "sweep " << queued.sweep_id << ": queued " << queued.run_ids.size() << " runs in "
+              << store.path() << "\n";
 
-  nlohmann::json out = {{"event", "sweep"}, {"sweep_id", queued.sweep_id},
-                        {"runs", queued.run_ids}, {"db", store.path()}};
+  nlohmann::json out = {{"event", "sweep"},
+                        {"sweep_id", queued.sweep_id},
+                        {"runs", queued.run_ids},
+                        {"db", store.path()}};
   int code = 0;
   if (!args.has("enqueue-only")) {
     QueueOutcome outcome = work_queue(store, args.has("json"), std::nullopt);
@@ -80,7 +82,8 @@ const CommandRegistrar kRegistrar(
     "sweep",
     {"queue and train a grid or random search of runs in an experiment store",
      "usage: loralab-cli sweep --model DIR --data PATH --db FILE --out DIR --grid SPEC\n"
-     "                         [--random N [--random-seed S]] [--name NAME] [--yes] [--enqueue-only]\n"
+     "                         [--random N [--random-seed S]] [--name NAME] [--yes] "
+     "[--enqueue-only]\n"
      "                         [--json] [training and LoRA flags of `loralab-cli train`]\n"
      "SPEC: KEY=V1,V2;KEY=... e.g. \"rank=4,8,16;alpha=8,16;targets=q_proj+v_proj,all-linear\".\n"
      "Keys: rank, alpha (a number or `rank`), alpha_equals_rank, targets (attention-qv,\n"
@@ -91,7 +94,8 @@ const CommandRegistrar kRegistrar(
      "Every run is checked before anything is queued; more than 1000 runs need --yes. Each run\n"
      "trains into --out/<sweep>-<n>-<label>. The queue is worked one run after another (runs\n"
      "queued earlier go first); --enqueue-only only queues. Ctrl-C stops the current run with a\n"
-     "checkpoint and puts it back at the head of the queue; `loralab-cli queue --db FILE` goes on.\n"
+     "checkpoint and puts it back at the head of the queue; `loralab-cli queue --db FILE` goes "
+     "on.\n"
      "The last line on stdout is a JSON summary (sweep id, run ids, each worked run's status).",
      run_sweep});
 

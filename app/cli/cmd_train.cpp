@@ -34,7 +34,8 @@ int run_train(const std::vector<std::string>& argv) {
     // Stored runs are resumed and compared later, from any folder: record absolute paths.
     make_paths_absolute(spec);
     model_dir = std::filesystem::absolute(model_dir).lexically_normal().string();
-    store = std::make_unique<ExperimentStore>(*db);  // a bad store path fails before the model loads
+    store =
+        std::make_unique<ExperimentStore>(*db);  // a bad store path fails before the model loads
   }
 
   auto model = Model::load(model_dir);
@@ -77,19 +78,27 @@ const CommandRegistrar kRegistrar(
     "train",
     {"train a LoRA adapter (or the whole model with --full)",
      "usage: loralab-cli train --model DIR --data PATH --out DIR [--val PATH] [--reference PATH]\n"
-     "  LoRA:     [--rank 8] [--alpha A | --alpha-equals-rank] [--targets q_proj,v_proj|attention-qkvo|\n"
+     "  LoRA:     [--rank 8] [--alpha A | --alpha-equals-rank] [--targets "
+     "q_proj,v_proj|attention-qkvo|\n"
      "            all-linear] [--dropout 0.05] [--init default|gaussian|pissa] [--rslora]\n"
      "            [--layers 0,3] [--rank-pattern KEY=R,..] [--alpha-pattern KEY=A,..]\n"
      "            [--alpha-start A0 --alpha-ramp-steps N]\n"
-     "  training: [--lr 3e-4] [--schedule constant|linear|cosine] [--warmup N] [--steps 200 | --epochs E]\n"
+     "  training: [--lr 3e-4] [--schedule constant|linear|cosine] [--warmup N] [--steps 200 | "
+     "--epochs E]\n"
      "            [--batch 8] [--seq 256] [--accum 1] [--weight-decay 0.01] [--clip 1.0]\n"
-     "            [--eval-every 50] [--eval-batches N] [--patience N] [--seed 0] [--precision fp32|bf16]\n"
-     "            [--threads N] [--full] [--name NAME] [--checkpoint-every N] [--resume CHECKPOINT]\n"
-     "  stages:   [--stages \"steps=100,lr=2e-4,rank=8;steps=100,lr=4e-4,rank=16\"] run back to back\n"
-     "            (keys steps, lr, rank, alpha, schedule, warmup; unset ones carry over). A stage may\n"
-     "            raise the rank: the adapters grow with the function unchanged (alpha keeps alpha/r\n"
+     "            [--eval-every 50] [--eval-batches N] [--patience N] [--seed 0] [--precision "
+     "fp32|bf16]\n"
+     "            [--threads N] [--full] [--name NAME] [--checkpoint-every N] [--resume "
+     "CHECKPOINT]\n"
+     "  stages:   [--stages \"steps=100,lr=2e-4,rank=8;steps=100,lr=4e-4,rank=16\"] run back to "
+     "back\n"
+     "            (keys steps, lr, rank, alpha, schedule, warmup; unset ones carry over). A stage "
+     "may\n"
+     "            raise the rank: the adapters grow with the function unchanged (alpha keeps "
+     "alpha/r\n"
      "            unless given). The steps are the stages' total.\n"
-     "  data:     [--format auto|txt|folder|jsonl|csv|prompt-completion] [--field text] [--val-ratio 0.05]\n"
+     "  data:     [--format auto|txt|folder|jsonl|csv|prompt-completion] [--field text] "
+     "[--val-ratio 0.05]\n"
      "            [--no-pack]\n"
      "  store:    [--db FILE] records the run (config, per-step metrics, results, adapter and\n"
      "            checkpoint paths) in an experiment store; [--tag TAG]... tags it.\n"

@@ -51,14 +51,21 @@ std::vector<TrainStage> parse_stages(const std::string& text) {
       const std::string value = trimmed(field.substr(equals + 1));
       const std::string what = where + "." + key;
       if (!seen.insert(key).second) throw Error(where + ": " + key + " is given twice");
-      if (key == "steps") stage.steps = parse_int(value, what);
-      else if (key == "lr") stage.lr = parse_double(value, what);
-      else if (key == "rank") stage.rank = parse_int(value, what);
-      else if (key == "alpha") stage.alpha = parse_double(value, what);
-      else if (key == "schedule") stage.schedule = value;
-      else if (key == "warmup") stage.warmup = parse_int(value, what);
+      if (key == "steps")
+        stage.steps = parse_int(value, what);
+      else if (key == "lr")
+        stage.lr = parse_double(value, what);
+      else if (key == "rank")
+        stage.rank = parse_int(value, what);
+      else if (key == "alpha")
+        stage.alpha = parse_double(value, what);
+      else if (key == "schedule")
+        stage.schedule = value;
+      else if (key == "warmup")
+        stage.warmup = parse_int(value, what);
       else
-        throw Error(where + ": unknown key '" + key + "' (expected steps, lr, rank, alpha, schedule, warmup)");
+        throw Error(where + ": unknown key '" + key +
+                    "' (expected steps, lr, rank, alpha, schedule, warmup)");
     }
     if (!seen.count("steps")) throw Error(where + ": steps=N is required");
     stages.push_back(stage);
@@ -72,11 +79,37 @@ std::set<std::string> train_switch_names() {
 
 std::set<std::string> train_flag_names() {
   auto known = lora_flag_names();
-  known.insert({"model", "data", "out", "val", "val-ratio", "reference", "format", "field", "lr",
-                "schedule", "warmup", "min-lr-ratio", "steps", "epochs", "batch", "seq", "accum",
-                "weight-decay", "clip", "eval-every", "eval-batches", "patience", "precision",
-                "threads", "full", "name", "alpha-start", "alpha-ramp-steps", "checkpoint-every",
-                "no-pack", "stages"});
+  known.insert({"model",
+                "data",
+                "out",
+                "val",
+                "val-ratio",
+                "reference",
+                "format",
+                "field",
+                "lr",
+                "schedule",
+                "warmup",
+                "min-lr-ratio",
+                "steps",
+                "epochs",
+                "batch",
+                "seq",
+                "accum",
+                "weight-decay",
+                "clip",
+                "eval-every",
+                "eval-batches",
+                "patience",
+                "precision",
+                "threads",
+                "full",
+                "name",
+                "alpha-start",
+                "alpha-ramp-steps",
+                "checkpoint-every",
+                "no-pack",
+                "stages"});
   return known;
 }
 

@@ -31,23 +31,36 @@ std::string format_duration(double seconds) {
 CliProgress::CliProgress(bool json) : json_(json), tty_(isatty(STDERR_FILENO)) {}
 
 void CliProgress::on_plan(const TrainPlan& p) {
-  emit({{"event", "plan"}, {"total_steps", p.total_steps}, {"train_rows", p.train_rows},
-        {"validation_rows", p.validation_rows}, {"trainable_parameters", p.trainable_parameters},
-        {"total_parameters", p.total_parameters}, {"run_hash", p.run_hash},
+  emit({{"event", "plan"},
+        {"total_steps", p.total_steps},
+        {"train_rows", p.train_rows},
+        {"validation_rows", p.validation_rows},
+        {"trainable_parameters", p.trainable_parameters},
+        {"total_parameters", p.total_parameters},
+        {"run_hash", p.run_hash},
         {"dataset_fingerprint", p.dataset_fingerprint}});
 }
 
 void CliProgress::on_step(const StepMetrics& m) {
   if (json_) {
-    emit({{"event", "step"}, {"step", m.step}, {"epoch", m.epoch}, {"loss", m.train_loss},
-          {"smoothed_loss", m.smoothed_loss}, {"lr", m.lr}, {"grad_norm", m.grad_norm},
-          {"tokens_per_s", m.tokens_per_s}, {"gflops", m.gflops}, {"tokens_seen", m.tokens_seen},
-          {"elapsed_s", m.elapsed_s}, {"eta_s", m.eta_s}, {"peak_rss_bytes", m.peak_rss_bytes}});
+    emit({{"event", "step"},
+          {"step", m.step},
+          {"epoch", m.epoch},
+          {"loss", m.train_loss},
+          {"smoothed_loss", m.smoothed_loss},
+          {"lr", m.lr},
+          {"grad_norm", m.grad_norm},
+          {"tokens_per_s", m.tokens_per_s},
+          {"gflops", m.gflops},
+          {"tokens_seen", m.tokens_seen},
+          {"elapsed_s", m.elapsed_s},
+          {"eta_s", m.eta_s},
+          {"peak_rss_bytes", m.peak_rss_bytes}});
     return;
   }
   const int width = 28;
-  const int filled = static_cast<int>(width * double(m.step) /
-                                      double(std::max<int64_t>(1, m.total_steps)));
+  const int filled =
+      static_cast<int>(width * double(m.step) / double(std::max<int64_t>(1, m.total_steps)));
   std::fprintf(stderr, "%s[%s%s] %lld/%lld loss %.4f  %.0f tok/s  ETA %s   ", tty_ ? "\r" : "",
                std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
                static_cast<long long>(m.step), static_cast<long long>(m.total_steps),
@@ -60,8 +73,12 @@ void CliProgress::on_step(const StepMetrics& m) {
 
 void CliProgress::on_eval(const EvalMetrics& m) {
   if (json_) {
-    emit({{"event", "eval"}, {"step", m.step}, {"val_loss", m.val_loss},
-          {"perplexity", m.perplexity}, {"best", m.best}, {"best_val_loss", m.best_val_loss},
+    emit({{"event", "eval"},
+          {"step", m.step},
+          {"val_loss", m.val_loss},
+          {"perplexity", m.perplexity},
+          {"best", m.best},
+          {"best_val_loss", m.best_val_loss},
           {"best_step", m.best_step}});
     return;
   }

@@ -26,16 +26,25 @@ inline QByteArray tokenizer_json() {
   QJsonArray added;
   const QStringList names = {"<pad>", "<s>", "</s>"};
   for (int i = 0; i < 3; ++i)
-    added.append(QJsonObject{{"id", i}, {"content", names[i]}, {"single_word", false},
-                             {"lstrip", false}, {"rstrip", false}, {"normalized", false},
+    added.append(QJsonObject{{"id", i},
+                             {"content", names[i]},
+                             {"single_word", false},
+                             {"lstrip", false},
+                             {"rstrip", false},
+                             {"normalized", false},
                              {"special", true}});
-  QJsonObject byte_level{{"type", "ByteLevel"}, {"add_prefix_space", false},
-                         {"trim_offsets", true}, {"use_regex", true}};
-  QJsonObject model{{"type", "BPE"}, {"vocab", vocab}, {"merges", QJsonArray()},
-                    {"unk_token", QJsonValue()}};
-  QJsonObject root{{"version", "1.0"},          {"added_tokens", added},
-                   {"normalizer", QJsonValue()}, {"pre_tokenizer", byte_level},
-                   {"post_processor", QJsonValue()}, {"decoder", byte_level},
+  QJsonObject byte_level{{"type", "ByteLevel"},
+                         {"add_prefix_space", false},
+                         {"trim_offsets", true},
+                         {"use_regex", true}};
+  QJsonObject model{
+      {"type", "BPE"}, {"vocab", vocab}, {"merges", QJsonArray()}, {"unk_token", QJsonValue()}};
+  QJsonObject root{{"version", "1.0"},
+                   {"added_tokens", added},
+                   {"normalizer", QJsonValue()},
+                   {"pre_tokenizer", byte_level},
+                   {"post_processor", QJsonValue()},
+                   {"decoder", byte_level},
                    {"model", model}};
   return QJsonDocument(root).toJson();
 }
@@ -68,9 +77,15 @@ struct Fixture {
 
   // Flags of a small, fast training run on the fixture.
   QStringList train_flags(int steps, int eval_every) const {
-    return {"--model", model, "--data", train, "--val", val, "--seq", "32", "--batch", "4",
-            "--steps", QString::number(steps), "--eval-every", QString::number(eval_every),
-            "--lr", "1e-2", "--threads", "1"};
+    return {"--model",      model,
+            "--data",       train,
+            "--val",        val,
+            "--seq",        "32",
+            "--batch",      "4",
+            "--steps",      QString::number(steps),
+            "--eval-every", QString::number(eval_every),
+            "--lr",         "1e-2",
+            "--threads",    "1"};
   }
 };
 

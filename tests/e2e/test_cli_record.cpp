@@ -47,9 +47,8 @@ class TestCliRecord : public QObject {
   void train_db_records_the_run() {
     const QString db = f_.path("record/experiments.sqlite");
     const QString out = f_.path("record/out");
-    CliResult r = run_cli(QStringList{"train", "--db", db, "--out", out, "--rank", "4",
-                                      "--targets", "q_proj,v_proj", "--name", "first",
-                                      "--tag", "smoke"} +
+    CliResult r = run_cli(QStringList{"train", "--db", db, "--out", out, "--rank", "4", "--targets",
+                                      "q_proj,v_proj", "--name", "first", "--tag", "smoke"} +
                           f_.train_flags(12, 4));
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     const QJsonObject result = r.last_json();
@@ -194,11 +193,11 @@ class TestCliRecord : public QObject {
     const QString db = f_.path("shared/experiments.sqlite");
     QProcess a, b;
     for (QProcess* p : {&a, &b}) p->setProcessEnvironment(cli_fixture::cli_environment());
-    a.start(LORALAB_CLI, QStringList{"train", "--db", db, "--out", f_.path("shared/a"),
-                                     "--name", "a", "--seed", "1"} +
+    a.start(LORALAB_CLI, QStringList{"train", "--db", db, "--out", f_.path("shared/a"), "--name",
+                                     "a", "--seed", "1"} +
                              f_.train_flags(150, 50));
-    b.start(LORALAB_CLI, QStringList{"train", "--db", db, "--out", f_.path("shared/b"),
-                                     "--name", "b", "--seed", "2"} +
+    b.start(LORALAB_CLI, QStringList{"train", "--db", db, "--out", f_.path("shared/b"), "--name",
+                                     "b", "--seed", "2"} +
                              f_.train_flags(150, 50));
     QVERIFY(a.waitForFinished(60000) && b.waitForFinished(60000));
     QVERIFY2(a.exitStatus() == QProcess::NormalExit && a.exitCode() == 0,
@@ -225,13 +224,13 @@ class TestCliRecord : public QObject {
     // A folder that cannot be created (its parent is a file).
     std::ofstream(f_.path("blocker").toStdString()) << "x";
     const QString out = f_.path("bad/out");
-    CliResult r = run_cli(QStringList{"train", "--db", f_.path("blocker/experiments.sqlite"),
-                                      "--out", out} +
-                          f_.train_flags(4, 2));
+    CliResult r =
+        run_cli(QStringList{"train", "--db", f_.path("blocker/experiments.sqlite"), "--out", out} +
+                f_.train_flags(4, 2));
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("cannot create the folder"), qPrintable(r.err));
     QVERIFY(r.err.count('\n') == 1);  // one line, no progress
-    QVERIFY(!QDir(out).exists());      // nothing trained
+    QVERIFY(!QDir(out).exists());     // nothing trained
 
     // A file that is not SQLite is left alone.
     const QString text_file = f_.path("notes.sqlite");

@@ -40,7 +40,8 @@ class TestCliSweep : public QObject {
     QCOMPARE(summary["queued_left"].toInt(), 0);
 
     ExperimentStore store(db.toStdString());
-    QCOMPARE(store.sweep(sweep_id).grid, std::string("rank=2,4;targets=q_proj+v_proj,attention-qkvo"));
+    QCOMPARE(store.sweep(sweep_id).grid,
+             std::string("rank=2,4;targets=q_proj+v_proj,attention-qkvo"));
     loralab::RunQuery query;
     query.sweep_id = sweep_id;
     auto runs = store.list_runs(query);
@@ -75,8 +76,8 @@ class TestCliSweep : public QObject {
 
   void queued_runs_survive_and_the_queue_goes_on() {
     const QString db = f_.path("queue/experiments.sqlite");
-    CliResult r = run_cli(sweep_args(db, f_.path("queue/out"), "seed=1,2,3") +
-                          QStringList{"--enqueue-only"});
+    CliResult r =
+        run_cli(sweep_args(db, f_.path("queue/out"), "seed=1,2,3") + QStringList{"--enqueue-only"});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     QJsonArray ids = r.last_json()["runs"].toArray();
     QCOMPARE(ids.size(), 3);
@@ -87,7 +88,8 @@ class TestCliSweep : public QObject {
     const QString middle = QString::number(ids[1].toInteger());
     r = run_cli({"queue", "--db", db, "--move", last, "--to", "0"});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
-    QCOMPARE(r.last_json()["queue"].toArray()[0].toObject()["run_id"].toInteger(), ids[2].toInteger());
+    QCOMPARE(r.last_json()["queue"].toArray()[0].toObject()["run_id"].toInteger(),
+             ids[2].toInteger());
     r = run_cli({"queue", "--db", db, "--cancel", middle});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     QCOMPARE(r.last_json()["queue"].toArray().size(), 2);
@@ -96,7 +98,8 @@ class TestCliSweep : public QObject {
     r = run_cli({"queue", "--db", db, "--max-runs", "1"});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     QCOMPARE(r.last_json()["worked"].toArray().size(), 1);
-    QCOMPARE(r.last_json()["worked"].toArray()[0].toObject()["run_id"].toInteger(), ids[2].toInteger());
+    QCOMPARE(r.last_json()["worked"].toArray()[0].toObject()["run_id"].toInteger(),
+             ids[2].toInteger());
     QCOMPARE(r.last_json()["queued_left"].toInt(), 1);
     r = run_cli({"queue", "--db", db});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
@@ -163,22 +166,19 @@ class TestCliSweep : public QObject {
     QTest::addColumn<QString>("grid");
     QTest::addColumn<QStringList>("extra");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("unknown key") << "rank=4;depth=2" << QStringList{}
-                                 << "unknown key 'depth'";
+    QTest::newRow("unknown key") << "rank=4;depth=2" << QStringList{} << "unknown key 'depth'";
     QTest::newRow("empty list") << "rank=" << QStringList{} << "rank: empty value list";
     QTest::newRow("bad value") << "rank=4,x" << QStringList{} << "rank=x";
     QTest::newRow("old init name") << "init=kaiming" << QStringList{} << "init=kaiming";
-    QTest::newRow("old preset name") << "targets=attention" << QStringList{}
-                                     << "targets=attention";
-    QTest::newRow("beyond positions") << "seq=32,512" << QStringList{}
-                                      << "seq: 512 is longer than the model's 256 positions";
+    QTest::newRow("old preset name") << "targets=attention" << QStringList{} << "targets=attention";
+    QTest::newRow("beyond positions")
+        << "seq=32,512" << QStringList{} << "seq: 512 is longer than the model's 256 positions";
     QTest::newRow("too many runs") << "seed=1,2,3,4,5,6,7,8,9,10,11;rank=1,2,3,4,5,6,7,8,9,10;"
                                       "lr=0.1,0.01,0.001,0.0001,0.00001,0.2,0.02,0.002,0.0002,0.3"
                                    << QStringList{} << "1100 runs, more than 1000";
     QTest::newRow("random zero") << "rank=2,4" << QStringList{"--random", "0"}
                                  << "--random: expected a number of samples >= 1";
-    QTest::newRow("range on a grid") << "lr=1e-4..1e-2" << QStringList{}
-                                     << "needs random search";
+    QTest::newRow("range on a grid") << "lr=1e-4..1e-2" << QStringList{} << "needs random search";
   }
   void bad_grids_are_refused_before_anything_is_written() {
     QFETCH(QString, grid);
@@ -201,15 +201,16 @@ class TestCliSweep : public QObject {
     CliResult r = run_cli(sweep_args(db, f_.path("large/out"), grid));
     QCOMPARE(r.exit_code, 1);
     QVERIFY2(r.err.contains("--yes"), qPrintable(r.err));
-    r = run_cli(sweep_args(db, f_.path("large/out"), grid) + QStringList{"--yes", "--enqueue-only"});
+    r = run_cli(sweep_args(db, f_.path("large/out"), grid) +
+                QStringList{"--yes", "--enqueue-only"});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     QCOMPARE(r.last_json()["queued_left"].toInt(), 1100);
     ExperimentStore store(db.toStdString());
     QCOMPARE(store.queued_runs().size(), size_t(1100));
     // Every queued run carries a complete training config its worker can rebuild.
-    auto config = QJsonDocument::fromJson(
-                      QByteArray::fromStdString(store.queued_runs().back().config_json))
-                      .object();
+    auto config =
+        QJsonDocument::fromJson(QByteArray::fromStdString(store.queued_runs().back().config_json))
+            .object();
     QCOMPARE(config["lora"].toObject()["rank"].toInt(), 10);
     QCOMPARE(config["seed"].toInt(), 11);
     QCOMPARE(config["lr"].toDouble(), 0.3);

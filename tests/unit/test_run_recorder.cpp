@@ -116,7 +116,8 @@ class TestRunRecorder : public QObject {
     QCOMPARE(store.metric_count(id), int64_t(6));  // pausing commits what waits
     recorder.on_paused(false);
     QCOMPARE(store.run(id).status, RunStatus::Running);
-    // Marked interrupted while paused (a stale heartbeat seen from elsewhere): taken back on resume.
+    // Marked interrupted while paused (a stale heartbeat seen from elsewhere): taken back on
+    // resume.
     recorder.on_paused(true);
     store_test::RawDb(db_).exec("UPDATE runs SET status = 'interrupted' WHERE id = " +
                                 std::to_string(id));
@@ -309,8 +310,8 @@ class TestRunRecorder : public QObject {
     QCOMPARE(run.name, std::string("grid rank=4"));
     TrainSpec stored = TrainSpec::from_json(run.config_json, "stored");
     QCOMPARE(stored.lora.rank, int64_t(4));
-    QCOMPARE(stored.out_dir, request.out_root + "/" + std::to_string(queued.sweep_id) +
-                                 "-002-rank-4");
+    QCOMPARE(stored.out_dir,
+             request.out_root + "/" + std::to_string(queued.sweep_id) + "-002-rank-4");
     QCOMPARE(store.sweep(queued.sweep_id).grid, std::string("rank=2,4"));
   }
 

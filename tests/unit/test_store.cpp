@@ -192,7 +192,8 @@ class TestStore : public QObject {
     QString message = error_of([&] { ExperimentStore store(path); });
     QVERIFY2(message.contains(QString::fromStdString(path)), qPrintable(message));
     QVERIFY2(message.contains("99") &&
-                 message.contains(QString("version %1").arg(loralab::kStoreSchemaVersion)), qPrintable(message));
+                 message.contains(QString("version %1").arg(loralab::kStoreSchemaVersion)),
+             qPrintable(message));
     QVERIFY2(message.contains("newer"), qPrintable(message));
     QCOMPARE(RawDb(path).integer("PRAGMA user_version"), 99LL);  // left as it was
   }
@@ -293,10 +294,10 @@ class TestStore : public QObject {
     QVERIFY(error_of([&] { store.set_paused(id, true); }).contains("only a running run"));
     store.set_paused(id, false);
     store.heartbeat(id);
-    store.update_results(id, {1000, 50000, std::nullopt, 1234.5, 1 << 20, "/tmp/adapter",
-                              "basehash", "datafp"});
-    store.update_results(id, {std::nullopt, std::nullopt, 2.5, std::nullopt, std::nullopt, {}, {},
-                              {}});
+    store.update_results(
+        id, {1000, 50000, std::nullopt, 1234.5, 1 << 20, "/tmp/adapter", "basehash", "datafp"});
+    store.update_results(id,
+                         {std::nullopt, std::nullopt, 2.5, std::nullopt, std::nullopt, {}, {}, {}});
     store.set_notes(id, "looks good");
     store.set_tags(id, {"best"});
     store.finish_run(id, RunStatus::Done);
@@ -468,7 +469,7 @@ class TestStore : public QObject {
     for (int64_t id : expected) QCOMPARE(store.run(id).status, RunStatus::Interrupted);
     for (int64_t id : {mine, alive, remote}) QCOMPARE(store.run(id).status, RunStatus::Running);
     QCOMPARE(store.run(paused).status, RunStatus::Paused);  // its owner lives: no heartbeat needed
-    QCOMPARE(store.metric_count(abandoned), int64_t(30));  // three whole batches were committed
+    QCOMPARE(store.metric_count(abandoned), int64_t(30));   // three whole batches were committed
     QVERIFY(error_of([&] { store.start_run(alive); }).contains("already running in process 1"));
 
     // An interrupted run can be started again (resume) or queued again.

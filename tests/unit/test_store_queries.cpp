@@ -263,11 +263,11 @@ class TestStoreQueries : public QObject {
             auto y = metric == loralab::CurveMetric::TrainLoss ? m.train_loss
                      : metric == loralab::CurveMetric::ValLoss ? m.val_loss
                                                                : m.lr;
-            std::optional<double> x = axis == loralab::CurveAxis::Step
-                                          ? std::optional<double>(double(m.step))
-                                          : (m.tokens_seen ? std::optional<double>(
-                                                                 double(*m.tokens_seen))
-                                                           : std::nullopt);
+            std::optional<double> x =
+                axis == loralab::CurveAxis::Step
+                    ? std::optional<double>(double(m.step))
+                    : (m.tokens_seen ? std::optional<double>(double(*m.tokens_seen))
+                                     : std::nullopt);
             if (x && y) expected.push_back({*x, *y});
           }
           auto got = store_->curves({run}, metric, 100000, axis)[0].points;

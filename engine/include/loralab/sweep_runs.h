@@ -22,14 +22,14 @@ TrainSpec apply_sweep_point(const TrainSpec& base, const SweepPoint& point);
 
 struct SweepRequest {
   std::string name = "sweep";
-  std::string grid;                      // the spec text (sweep_grid.h)
+  std::string grid;                       // the spec text (sweep_grid.h)
   std::optional<int64_t> random_samples;  // random search with this many points; else the grid
   uint64_t random_seed = 0;
-  SweepLimits limits;       // > limits.max_runs throws SweepTooLarge unless allow_large
-  TrainSpec base;           // every field a point does not override
+  SweepLimits limits;              // > limits.max_runs throws SweepTooLarge unless allow_large
+  TrainSpec base;                  // every field a point does not override
   bool alpha_equals_rank = false;  // alpha follows each point's rank unless the point sets alpha
   std::string base_model_path;
-  std::string out_root;     // run i trains into <out_root>/<sweep id>-<i+1, 3 digits>-<label slug>
+  std::string out_root;  // run i trains into <out_root>/<sweep id>-<i+1, 3 digits>-<label slug>
 };
 
 struct SweepPlan {

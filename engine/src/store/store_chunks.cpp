@@ -50,10 +50,10 @@ double or_missing(const std::optional<T>& value) {
 
 void encode_row(const MetricRow& row, std::string& out) {
   char bytes[kRowBytes];
-  const double values[kColumns] = {static_cast<double>(row.step), or_missing(row.tokens_seen),
-                                   or_missing(row.wall_time),      or_missing(row.train_loss),
-                                   or_missing(row.val_loss),       or_missing(row.lr),
-                                   or_missing(row.grad_norm),      or_missing(row.tokens_per_second)};
+  const double values[kColumns] = {
+      static_cast<double>(row.step), or_missing(row.tokens_seen),      or_missing(row.wall_time),
+      or_missing(row.train_loss),    or_missing(row.val_loss),         or_missing(row.lr),
+      or_missing(row.grad_norm),     or_missing(row.tokens_per_second)};
   for (size_t c = 0; c < kColumns; ++c) put_double(bytes + c * sizeof(double), values[c]);
   out.append(bytes, kRowBytes);
 }
@@ -137,8 +137,7 @@ std::vector<CurvePoint> chunk_curve(Database& db, int64_t run_id, int y_column, 
   };
   std::vector<Occurrence> seen;
   {
-    auto select =
-        db.cached("SELECT data FROM metric_chunks WHERE run_id = ?1 ORDER BY chunk");
+    auto select = db.cached("SELECT data FROM metric_chunks WHERE run_id = ?1 ORDER BY chunk");
     select->bind(1, run_id);
     while (select->step()) {
       std::string_view data = select->blob(0);
@@ -152,9 +151,8 @@ std::vector<CurvePoint> chunk_curve(Database& db, int64_t run_id, int y_column, 
   }
   // A step written twice (its evaluation in a later batch) reads as the metrics table's upsert
   // does: each field from the newest write that has it.
-  const bool ordered = std::is_sorted(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
-    return a.step < b.step;
-  });
+  const bool ordered = std::is_sorted(seen.begin(), seen.end(),
+                                      [](const auto& a, const auto& b) { return a.step < b.step; });
   if (!ordered)
     std::stable_sort(seen.begin(), seen.end(),
                      [](const auto& a, const auto& b) { return a.step < b.step; });

@@ -64,7 +64,11 @@ const std::vector<KeyRule>& key_rules() {
         {"constant", "linear", "cosine"}}},
       {{"init", T::Choice, "one of default, gaussian, pissa", {"default", "gaussian", "pissa"}}},
       {{"rslora", T::Bool, "true or false", {}}},
-      {{"eval_every", T::Int, "a whole number >= 0 (0 = only at the end)", {}}, 0, false, kInf, false},
+      {{"eval_every", T::Int, "a whole number >= 0 (0 = only at the end)", {}},
+       0,
+       false,
+       kInf,
+       false},
   };
   return rules;
 }
@@ -124,9 +128,9 @@ SweepValue parse_targets(const KeyRule& rule, const std::string& text) {
   std::vector<std::string> names = split(text, '+');
   std::set<std::string> seen;
   for (const auto& name : names) {
-    bool known = std::find(kTargetPresets.begin(), kTargetPresets.end(), name) !=
-                     kTargetPresets.end() ||
-                 std::find(modules.begin(), modules.end(), name) != modules.end();
+    bool known =
+        std::find(kTargetPresets.begin(), kTargetPresets.end(), name) != kTargetPresets.end() ||
+        std::find(modules.begin(), modules.end(), name) != modules.end();
     if (!known || !seen.insert(name).second) bad_value(rule, text);
   }
   try {

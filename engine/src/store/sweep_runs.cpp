@@ -137,8 +137,8 @@ SweepPlan plan_sweep(const SweepRequest& request) {
   SweepPlan plan;
   plan.spec = parse_sweep_spec(request.grid);
   if (request.random_samples)
-    plan.points = sample_random(plan.spec, *request.random_samples, request.random_seed,
-                                request.limits);
+    plan.points =
+        sample_random(plan.spec, *request.random_samples, request.random_seed, request.limits);
   else
     plan.points = expand_grid(plan.spec, request.limits);
   if (request.base.full)
@@ -163,8 +163,8 @@ SweepPlan plan_sweep(const SweepRequest& request) {
         account_parameters(*model_config, spec.lora);  // throws when the targets match nothing
       }
     } catch (const Error& e) {
-      throw Error("sweep: the run '" + point.label() + "' would be refused by the trainer: " +
-                  e.what());
+      throw Error("sweep: the run '" + point.label() +
+                  "' would be refused by the trainer: " + e.what());
     }
     plan.specs.push_back(std::move(spec));
   }
