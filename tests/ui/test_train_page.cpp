@@ -11,6 +11,7 @@
 
 #include "loralab/lora.h"
 #include "loralab/model_config.h"
+#include "loralab/store.h"
 #include "ui/stall_probe.h"
 #include "ui/train/accounting_view.h"
 #include "ui/train/dataset_panel.h"
@@ -216,7 +217,15 @@ class TestTrainPage : public QObject {
     QVERIFY(QFile::exists(QString::fromStdString(result.out_dir) + "/adapter_model.safetensors"));
     QVERIFY(QString::fromStdString(result.out_dir).startsWith(f.out_root));
     QVERIFY(run_id > 0);
-    QVERIFY(QFile::exists(f.store));
+    // The run is in the store, done, with its adapter and its curve.
+    {
+      loralab::ExperimentStore store(f.store.toStdString());
+      const auto record = store.run(run_id);
+      QCOMPARE(record.status, loralab::RunStatus::Done);
+      QCOMPARE(QString::fromStdString(record.adapter_path), QString::fromStdString(result.out_dir));
+      QCOMPARE(QString::fromStdString(record.base_model_path), QDir::cleanPath(f.model_dir));
+      QVERIFY(record.best_val_loss.has_value());
+    }
     QVERIFY2(page.banner_text().contains("Done: 12 steps"), qPrintable(page.banner_text()));
     QVERIFY(page.banner_text().contains(QString("run #%1").arg(run_id)));
     QTRY_COMPARE(page.controller()->state(), TrainController::State::Idle);

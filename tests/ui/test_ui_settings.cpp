@@ -11,6 +11,7 @@
 #include "ui/app_paths.h"
 #include "ui/main_window.h"
 #include "ui/settings.h"
+#include "ui/theme.h"
 #include "ui/train/dataset_panel.h"
 #include "ui/train/field_set.h"
 #include "ui/train/lora_form.h"
@@ -134,6 +135,17 @@ class TestUiSettings : public QObject {
     ui_test::Fixture::write(root.path() + "/models/base/config.json", "{}");
     QCOMPARE(loralab::ui::bundled_model_dir(), root.path() + "/models/base");
     qunsetenv("LORALAB_RESOURCES");
+  }
+
+  void themes_switch_and_return_to_the_system() {
+    loralab::ui::capture_system_theme();
+    const QPalette system = QApplication::palette();
+    loralab::ui::apply_theme(Settings::Theme::Dark);
+    QVERIFY(loralab::ui::is_dark_palette(QApplication::palette()));
+    loralab::ui::apply_theme(Settings::Theme::Light);
+    QVERIFY(!loralab::ui::is_dark_palette(QApplication::palette()));
+    loralab::ui::apply_theme(Settings::Theme::System);
+    QCOMPARE(QApplication::palette().color(QPalette::Window), system.color(QPalette::Window));
   }
 
   void status_bar_reports_engine_and_blas() {
