@@ -315,6 +315,20 @@ class TestRunRecorder : public QObject {
     QCOMPARE(store.sweep(queued.sweep_id).grid, std::string("rank=2,4"));
   }
 
+  void a_claimed_run_that_cannot_train_is_failed() {
+    ExperimentStore store(dir_.filePath("junk.sqlite").toStdString());
+    RunRecord junk;
+    junk.name = "not a training config";
+    junk.config_json = R"({"lr": 0.001})";
+    junk.base_model_path = kModel;
+    const int64_t id = store.create_run(junk);
+    QCOMPARE(store.claim_next_queued()->id, id);
+    QString message = error_of([&] { train_stored_run(store, id); });
+    QVERIFY2(message.contains("config_json") && message.contains("data"), qPrintable(message));
+    QCOMPARE(store.run(id).status, RunStatus::Failed);
+    QCOMPARE(QString::fromStdString(store.run(id).error_message), message);
+  }
+
   void resumes_from_the_latest_checkpoint_there_is() {
     ExperimentStore store(db_);
     TrainSpec spec = spec_;

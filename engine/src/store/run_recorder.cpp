@@ -3,6 +3,8 @@
 // training: it is reported once through the next observer and the rows wait for the next commit.
 #include "loralab/run_recorder.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -294,12 +296,21 @@ TrainResult train_stored_run(ExperimentStore& store, int64_t run_id, TrainObserv
   if (run.status == RunStatus::Done)
     throw Error(store.path() + ": run " + std::to_string(run_id) +
                 " is done; there is nothing to resume");
-  TrainSpec spec = TrainSpec::from_json(
-      run.config_json, store.path() + ": run " + std::to_string(run_id) + " config_json");
-  if (run.base_model_path.empty())
-    throw Error(store.path() + ": run " + std::to_string(run_id) +
-                " has no base model path; it cannot be trained from the store");
-  const std::string checkpoint = resumable_checkpoint(store, run_id);
+  TrainSpec spec;
+  std::string checkpoint;
+  try {
+    spec = TrainSpec::from_json(
+        run.config_json, store.path() + ": run " + std::to_string(run_id) + " config_json");
+    if (run.base_model_path.empty())
+      throw Error(store.path() + ": run " + std::to_string(run_id) +
+                  " has no base model path; it cannot be trained from the store");
+    checkpoint = resumable_checkpoint(store, run_id);
+  } catch (const Error& e) {
+    // A run this process claimed from the queue must not stay `running` with nobody training it.
+    if (run.status == RunStatus::Running && run.owner_pid == static_cast<int64_t>(::getpid()))
+      store.finish_run(run_id, RunStatus::Failed, e.what());
+    throw;
+  }
   RunRecorder recorder(store, spec, run.base_model_path, run_id, next, options);
   try {
     if (next)
