@@ -299,8 +299,8 @@ TrainResult train_stored_run(ExperimentStore& store, int64_t run_id, TrainObserv
   TrainSpec spec;
   std::string checkpoint;
   try {
-    spec = TrainSpec::from_json(
-        run.config_json, store.path() + ": run " + std::to_string(run_id) + " config_json");
+    spec = TrainSpec::from_json(run.config_json,
+                                store.path() + ": run " + std::to_string(run_id) + " config_json");
     if (run.base_model_path.empty())
       throw Error(store.path() + ": run " + std::to_string(run_id) +
                   " has no base model path; it cannot be trained from the store");
