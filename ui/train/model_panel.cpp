@@ -26,7 +26,10 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
   picker_->setMinimumContentsLength(16);
   picker_->setPlaceholderText(tr("No model chosen"));
   const QString bundled = bundled_model_dir();
-  if (!bundled.isEmpty()) picker_->addItem(tr("Bundled story model"), bundled);
+  if (!bundled.isEmpty()) {
+    picker_->addItem(tr("Bundled story model"), bundled);
+    picker_->setCurrentIndex(0);  // with a placeholder set, Qt 6 leaves a new item unselected
+  }
   auto* open = new QPushButton(tr("Open Hugging Face folder…"), this);
   row->addWidget(picker_, 1);
   row->addWidget(open);
