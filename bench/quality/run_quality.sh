@@ -3,7 +3,7 @@
 # science-fiction LoRA adapter (r = 8 on q,k,v,o, 300 steps), their validation-loss drop, the
 # signature-word shares of 20 samples each, a 50/50 blend, and the everyday loss under each
 # adapter (forgetting). Everything goes to OUT; summary.json holds the figures.
-# usage: [BASE=DIR] [STEPS=300] [COUNT=20] bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
+# usage: [BASE=DIR] [STEPS=300] [COUNT=20] [BATCH=4] bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/build/quality}
@@ -11,6 +11,7 @@ cli=${2:-$root/build/app/loralab-cli}
 base=${BASE:-$root/resources/models/base}
 steps=${STEPS:-300}   # adapter steps (the quality bar: 300)
 count=${COUNT:-20}    # samples per model (the quality bar: 20)
+batch=${BATCH:-4}     # rows of 256 tokens per adapter step
 data=$root/resources/datasets
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}
 mkdir -p "$out"
@@ -27,19 +28,30 @@ loss() {  # NAME DATA [--adapter DIR:W]...
   "$cli" loss --model "$base" --data "$file" "$@" --threads 1 >"$out/loss_$name.json"
 }
 
-samples base
-for style in everyday fairy_tale science_fiction; do
-  loss "base_$style" "$data/$style/validation.jsonl"
-done
-
-for style in fairy_tale science_fiction; do
+train_adapter() {  # STYLE
+  local style=$1
   rm -rf "$out/adapter_$style"
   "$cli" train --model "$base" --data "$data/$style/train.jsonl" \
     --val "$data/$style/validation.jsonl" --reference "$data/everyday/validation.jsonl" \
     --rank 8 --alpha 16 --targets q_proj,k_proj,v_proj,o_proj --dropout 0.05 \
-    --steps "$steps" --batch 8 --seq 256 --lr 2e-3 --warmup 20 --schedule cosine \
+    --steps "$steps" --batch "$batch" --seq 256 --lr 2e-3 --warmup 20 --schedule cosine \
     --eval-every 100 --precision fp32 --threads 1 --seed 7 --out "$out/adapter_$style" --json \
     >"$out/train_$style.jsonl"
+}
+
+# The two adapters train side by side (one thread each) while the base is measured.
+train_adapter fairy_tale &
+fairy=$!
+train_adapter science_fiction &
+science=$!
+samples base
+for style in everyday fairy_tale science_fiction; do
+  loss "base_$style" "$data/$style/validation.jsonl"
+done
+wait $fairy
+wait $science
+
+for style in fairy_tale science_fiction; do
   samples "$style" --adapter "$out/adapter_$style:1"
   loss "${style}_$style" "$data/$style/validation.jsonl" --adapter "$out/adapter_$style:1"
   loss "${style}_everyday" "$data/everyday/validation.jsonl" --adapter "$out/adapter_$style:1"
