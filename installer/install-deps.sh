@@ -12,6 +12,8 @@ packages=(
   libopenblas0-openmp
   # ui
   qt6-base-dev libqcustomplot-dev libgl-dev
+  # packaging: SVG icon rendered to PNG sizes (Qt Svg), .deb checks (lintian, desktop file, AppStream)
+  qt6-svg-dev dpkg-dev fakeroot lintian desktop-file-utils appstream
   # tests: reference GPT-2 tokenizer (npm), fuzzing (clang + libFuzzer), headless GUI
   nodejs npm clang libclang-rt-14-dev xvfb xauth
 )
