@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "loralab/random.h"
+
 namespace loralab {
 
 // ---- reading -----------------------------------------------------------------------------------
@@ -142,27 +144,6 @@ struct PackedBatchSet {
 // examples, and (pack = true) a stream shorter than one row ("N tokens, one sequence needs M").
 PackedBatchSet pack_examples(const std::vector<TokenizedExample>& examples,
                              const PackOptions& options);
-
-// ---- deterministic randomness ------------------------------------------------------------------
-
-// xoshiro256** seeded through splitmix64: the same seed gives the same numbers on every platform
-// and standard library (std:: distributions are not specified bit-for-bit).
-class SeededRng {
- public:
-  explicit SeededRng(uint64_t seed);
-  uint64_t next();
-  uint64_t below(uint64_t bound);  // uniform in [0, bound), unbiased; bound > 0
-  template <typename T>
-  void shuffle(std::vector<T>& items) {  // Fisher-Yates
-    for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[size_t(below(i))]);
-  }
-
- private:
-  uint64_t s_[4];
-};
-
-// A seed for an independent stream (e.g. one per epoch) derived from a base seed.
-uint64_t derive_seed(uint64_t seed, uint64_t stream);
 
 // ---- walking the rows --------------------------------------------------------------------------
 

@@ -7,15 +7,10 @@
 #include <cmath>
 #include <mutex>
 
+#include "loralab/random.h"
+
 namespace loralab::lora {
 namespace {
-
-inline uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 uint64_t draw_seed() {
   auto gen = at::detail::getDefaultCPUGenerator();
@@ -29,7 +24,7 @@ void fill_mask(T* out, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
   constexpr int64_t kGrain = 1 << 15;
   at::parallel_for(0, (n + 1) / 2, kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t pair = begin; pair < end; ++pair) {
-      const uint64_t bits = splitmix64(seed + static_cast<uint64_t>(pair));
+      const uint64_t bits = mix64(seed + static_cast<uint64_t>(pair));
       const int64_t i = 2 * pair;
       out[i] = static_cast<uint32_t>(bits) >= threshold ? keep : T(0);
       if (i + 1 < n) out[i + 1] = static_cast<uint32_t>(bits >> 32) >= threshold ? keep : T(0);
@@ -42,7 +37,7 @@ void fill_mask(T* out, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
 torch::Tensor dropout_mask(const torch::Tensor& like, double p) {
   auto mask = torch::empty(like.sizes(), like.options().requires_grad(false));
   const int64_t n = mask.numel();
-  const uint64_t seed = splitmix64(draw_seed());
+  const uint64_t seed = mix64(draw_seed());
   const auto threshold = static_cast<uint32_t>(std::min(4294967295.0, std::round(p * 4294967296.0)));
   const double keep = 1.0 / (1.0 - p);
   switch (mask.scalar_type()) {

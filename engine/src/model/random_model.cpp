@@ -1,24 +1,14 @@
 // Model::random: a LLaMA-family decoder with seeded random weights, for benchmarks and tests that
 // need a model of a given shape without a folder on disk.
 #include "loralab/error.h"
+#include "loralab/random.h"
 #include "model/model_impl.h"
 
 namespace loralab {
 
 namespace {
 
-uint64_t mix64(uint64_t x) {  // splitmix64 finaliser
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
-uint64_t hash_name(const std::string& name) {  // FNV-1a
-  uint64_t h = 0xCBF29CE484222325ull;
-  for (unsigned char c : name) h = (h ^ c) * 0x100000001B3ull;
-  return h;
-}
+uint64_t hash_name(const std::string& name) { return fnv1a(name.data(), name.size()); }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;

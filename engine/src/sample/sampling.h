@@ -5,21 +5,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "loralab/random.h"
 #include "loralab/sampler.h"
 
 namespace loralab::sample {
 
-// xoshiro256** seeded through splitmix64: a fixed, documented stream (std:: distributions are
-// implementation-defined, so they are not used for the draw).
-class Rng {
- public:
-  explicit Rng(uint64_t seed);
-  uint64_t next();
-  double uniform();  // [0, 1) with 53 random bits
-
- private:
-  uint64_t s_[4];
-};
+// The draw uses the engine's seeded xoshiro256** stream (same on every platform and thread count).
+using Rng = SeededRng;
 
 class TokenChooser {
  public:

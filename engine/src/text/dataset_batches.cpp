@@ -1,6 +1,5 @@
-// Deterministic randomness (splitmix64 seeding xoshiro256**) and the resumable, seeded walk over
-// packed rows. Written from the published algorithm descriptions so results do not depend on the
-// standard library's distributions.
+// SeededRng's unbiased bounded draw (loralab/random.h) and the resumable, seeded walk over packed
+// rows.
 #include <algorithm>
 #include <numeric>
 
@@ -13,33 +12,7 @@ namespace {
 constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;  // 2^64 / golden ratio, splitmix64's increment
 constexpr uint64_t kEpochStream = 0x65706f6368ULL;    // "epoch": separates epoch orders from others
 
-uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += kGolden);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 }  // namespace
-
-SeededRng::SeededRng(uint64_t seed) {
-  // splitmix64 never yields four zero words from one seed, so the state is valid.
-  for (uint64_t& word : s_) word = splitmix64(seed);
-}
-
-uint64_t SeededRng::next() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
 
 uint64_t SeededRng::below(uint64_t bound) {
   if (bound == 0) throw Error("SeededRng::below: bound must be positive");
