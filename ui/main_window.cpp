@@ -21,6 +21,7 @@
 #include "ui/settings.h"
 #include "ui/theme.h"
 #include "ui/train/train_page.h"
+#include "ui/blend/blend_page.h"
 
 namespace loralab::ui {
 
@@ -46,6 +47,7 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent) : QMainWindow(parent
   build_menus();
   train_page_ = new TrainPage(this);
   add_page(tr("Train"), style()->standardIcon(QStyle::SP_MediaPlay), train_page_);
+  add_page(tr("Blend"), style()->standardIcon(QStyle::SP_MediaVolume), new BlendPage(settings_, this));
   build_status_bar();
 
   resize(1360, 860);
