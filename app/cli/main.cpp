@@ -3,6 +3,7 @@
 #include <exception>
 #include <iostream>
 
+#include "bundled.h"
 #include "commands.h"
 #include "loralab/error.h"
 #include "loralab/runtime.h"
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   try {
+    expand_bundled_args(args[0], rest);  // --model bundled, --data bundled:STYLE, ...
     loralab::set_compute_threads(0);
     return it->second.run(rest);
   } catch (const loralab::Error& error) {
