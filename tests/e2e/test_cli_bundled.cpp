@@ -1,0 +1,127 @@
+// End to end: the real `loralab-cli` finds the bundled model and story sets by the word `bundled`
+// — in the source tree from its build folder, under $LORALAB_RESOURCES, and in the installed
+// layout <prefix>/bin/loralab-cli + <prefix>/share/loralab (a copy of the binary in a temporary
+// prefix, so no root or package is needed) — and names the styles there are when one is wrong.
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <unistd.h>
+
+namespace {
+
+const QString kSourceResources = QStringLiteral(LORALAB_RESOURCES_DIR);
+
+struct CliResult {
+  int exit_code = -1;
+  QJsonObject json;
+  QString err;
+};
+
+CliResult run(const QString& program, const QStringList& args, const QString& resources_env = {}) {
+  QProcess process;
+  auto env = QProcessEnvironment::systemEnvironment();
+  env.remove("LORALAB_RESOURCES");
+  if (!resources_env.isEmpty()) env.insert("LORALAB_RESOURCES", resources_env);
+  process.setProcessEnvironment(env);
+  process.start(program, args);
+  CliResult result;
+  if (!process.waitForFinished(120000)) {
+    process.kill();
+    process.waitForFinished();
+    return result;
+  }
+  result.exit_code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+  result.json = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+  result.err = QString::fromUtf8(process.readAllStandardError());
+  return result;
+}
+
+bool copy_file(const QString& from, const QString& to) {
+  QDir().mkpath(QFileInfo(to).absolutePath());
+  return QFile::copy(from, to);
+}
+
+// A resource root holding the bundled model and one small style folder `mini`.
+void make_resources(const QString& root) {
+  for (const char* name : {"config.json", "model.safetensors", "tokenizer.json"})
+    QVERIFY(copy_file(kSourceResources + "/models/base/" + name, root + "/models/base/" + name));
+  QFile data(root + "/datasets/mini/train.jsonl");
+  QVERIFY(QDir().mkpath(root + "/datasets/mini"));
+  QVERIFY(data.open(QIODevice::WriteOnly));
+  for (int i = 0; i < 8; ++i)
+    data.write(R"({"text": "Once upon a time a small dog found a red ball in the garden and was happy."})" "\n");
+  data.close();
+  QVERIFY(QFile::copy(root + "/datasets/mini/train.jsonl", root + "/datasets/mini/validation.jsonl"));
+}
+
+}  // namespace
+
+class TestCliBundled : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void build_tree_finds_the_source_resources() {
+    const auto info = run(LORALAB_CLI, {"info", "bundled"});
+    QVERIFY2(info.exit_code == 0, qPrintable(info.err));
+    QCOMPARE(info.json["weights"].toString(), QDir::cleanPath(kSourceResources + "/models/base/model.safetensors"));
+    const auto same = run(LORALAB_CLI, {"info", "--model=bundled"});
+    QCOMPARE(same.json["weights"].toString(), info.json["weights"].toString());
+  }
+
+  void environment_override_and_dataset_words() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString root = tmp.filePath("res");
+    make_resources(root);
+    const auto info = run(LORALAB_CLI, {"info", "bundled"}, root);
+    QVERIFY2(info.exit_code == 0, qPrintable(info.err));
+    QCOMPARE(info.json["weights"].toString(), root + "/models/base/model.safetensors");
+
+    const QStringList loss_args{"loss", "--model", "bundled", "--max-rows", "1", "--seq", "16", "--threads", "1"};
+    auto loss = run(LORALAB_CLI, loss_args + QStringList{"--data", "bundled:mini"}, root);
+    QVERIFY2(loss.exit_code == 0, qPrintable(loss.err));
+    QCOMPARE(loss.json["data"].toString(), root + "/datasets/mini/train.jsonl");
+    QCOMPARE(loss.json["model"].toString(), root + "/models/base");
+    QVERIFY(loss.json["loss"].toDouble() > 0);
+    loss = run(LORALAB_CLI, loss_args + QStringList{"--data", "bundled:mini/validation.jsonl"}, root);
+    QCOMPARE(loss.json["data"].toString(), root + "/datasets/mini/validation.jsonl");
+
+    // Wrong words: the message names the flag and what there is.
+    auto bad = run(LORALAB_CLI, loss_args + QStringList{"--data", "bundled:fairy_tale"}, root);
+    QCOMPARE(bad.exit_code, 1);
+    QVERIFY2(bad.err.contains("--data bundled:fairy_tale") && bad.err.contains("styles: mini"), qPrintable(bad.err));
+    bad = run(LORALAB_CLI, loss_args + QStringList{"--data", "bundled:../../etc/passwd"}, root);
+    QCOMPARE(bad.exit_code, 1);
+    QVERIFY2(bad.err.contains("expected bundled:STYLE"), qPrintable(bad.err));
+    bad = run(LORALAB_CLI, {"train", "--model", "bundled", "--data", "bundled:mini", "--reference", "bundled:mini",
+                            "--out", tmp.filePath("out")}, root);
+    QCOMPARE(bad.exit_code, 1);
+    QVERIFY2(bad.err.contains("has no reference.jsonl") && bad.err.contains("train.jsonl, validation.jsonl"),
+             qPrintable(bad.err));
+  }
+
+  void installed_layout_next_to_the_executable() {
+    // <prefix>/bin/loralab-cli finds <prefix>/share/loralab, as /usr/bin does /usr/share/loralab.
+    // The prefix lives in the build folder so that a hard link can stand in for a 200 MB copy.
+    QTemporaryDir prefix(QStringLiteral(LORALAB_BUILD_DIR "/prefix-XXXXXX"));
+    QVERIFY(prefix.isValid());
+    QVERIFY(QDir().mkpath(prefix.filePath("bin")));
+    const QString exe = prefix.filePath("bin/loralab-cli");
+    if (::link(LORALAB_CLI, exe.toLocal8Bit().constData()) != 0) QVERIFY(QFile::copy(LORALAB_CLI, exe));
+    make_resources(prefix.filePath("share/loralab"));
+    const auto info = run(exe, {"info", "bundled"});
+    QVERIFY2(info.exit_code == 0, qPrintable(info.err));
+    QCOMPARE(info.json["weights"].toString(), prefix.filePath("share/loralab/models/base/model.safetensors"));
+    const auto loss = run(exe, {"loss", "--model", "bundled", "--data", "bundled:mini", "--max-rows", "1", "--seq",
+                                "16", "--threads", "1"});
+    QVERIFY2(loss.exit_code == 0, qPrintable(loss.err));
+    QCOMPARE(loss.json["data"].toString(), prefix.filePath("share/loralab/datasets/mini/train.jsonl"));
+  }
+};
+
+QTEST_MAIN(TestCliBundled)
+#include "test_cli_bundled.moc"
