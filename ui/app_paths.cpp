@@ -15,7 +15,8 @@ QStringList candidate_roots() {
   if (!env.isEmpty()) roots << env;
   if (QCoreApplication::instance()) {
     const QString app_dir = QCoreApplication::applicationDirPath();
-    roots << app_dir + "/../share/loralab/resources" << app_dir + "/resources";
+    // An installed package: /usr/bin/loralab → /usr/share/loralab/{models,datasets}.
+    roots << app_dir + "/../share/loralab" << app_dir + "/resources";
   }
 #ifdef LORALAB_SOURCE_RESOURCES
   roots << QStringLiteral(LORALAB_SOURCE_RESOURCES);

@@ -1,6 +1,7 @@
 // Where the app finds its bundled resources (the tiny story model, the story datasets) and where it
 // writes new adapters. The bundled files are looked up, in order, under $LORALAB_RESOURCES, the
-// installed share folder next to the executable, and the source tree the app was built from.
+// installed share folder next to the executable (<prefix>/bin/../share/loralab), <exe>/resources,
+// and the source tree the app was built from. loralab-cli looks in the same places.
 #pragma once
 #include <QString>
 #include <QStringList>

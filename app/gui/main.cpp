@@ -5,11 +5,13 @@
 // when the run ends with --train, or when the sample is in with --pause-at, then quit).
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QPushButton>
 #include <QTimer>
 #include <memory>
 
 #include "loralab/runtime.h"
+#include "ui/app_paths.h"
 #include "ui/main_window.h"
 #include "ui/settings.h"
 #include "ui/theme.h"
@@ -24,6 +26,11 @@ int main(int argc, char** argv) {
   QApplication::setApplicationName("LoRA Lab");
   QApplication::setOrganizationName("LoRA Lab");
   QApplication::setApplicationVersion(QString::fromStdString(loralab::engine_version()));
+  // The installed desktop file and icon (installer/packaging.cmake); the source tree's SVG when
+  // running from a build folder.
+  QGuiApplication::setDesktopFileName("io.github.loralab.LoraLab");
+  QApplication::setWindowIcon(
+      QIcon::fromTheme("loralab", QIcon(loralab::ui::resources_dir() + "/desktop/loralab.svg")));
 
   QCommandLineParser parser;
   parser.setApplicationDescription("Train, compare and blend LoRA adapters on story models.");
