@@ -16,6 +16,8 @@ packages=(
   qt6-svg-dev dpkg-dev fakeroot lintian desktop-file-utils appstream
   # tests: reference GPT-2 tokenizer (npm), fuzzing (clang + libFuzzer), headless GUI
   nodejs npm clang libclang-rt-14-dev xvfb xauth
+  # tests: report PDFs checked with pdftotext / pdfinfo and turned into PNGs with pdftoppm
+  poppler-utils
 )
 
 missing=()

@@ -22,6 +22,7 @@
 #include "ui/theme.h"
 #include "ui/train/train_page.h"
 #include "ui/blend/blend_page.h"
+#include "ui/report/report_page.h"
 
 namespace loralab::ui {
 
@@ -51,6 +52,8 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent) : QMainWindow(parent
   build_status_bar();
 
   resize(1360, 860);
+  add_page(tr("Reports"), style()->standardIcon(QStyle::SP_FileDialogDetailedView),
+           new ReportPage(settings_, this));
   restoreGeometry(settings_.window_geometry());
   restoreState(settings_.window_state());
   apply_preferences();

@@ -19,6 +19,7 @@ constexpr const char* kModelDir = "train/model_dir";
 constexpr const char* kDatasetPath = "train/dataset_path";
 constexpr const char* kTrainSpec = "train/spec_json";
 constexpr const char* kSamplePrompt = "train/sample_prompt";
+constexpr const char* kReportFolder = "report/folder";
 constexpr const char* kPlotByTokens = "plot/by_tokens";
 constexpr const char* kPlotLog = "plot/log_scale";
 
@@ -85,6 +86,8 @@ void Settings::set_sample_prompt(const QString& prompt) { settings_->setValue(kS
 bool Settings::plot_by_tokens() const { return settings_->value(kPlotByTokens, false).toBool(); }
 void Settings::set_plot_by_tokens(bool by_tokens) { settings_->setValue(kPlotByTokens, by_tokens); }
 bool Settings::plot_log_scale() const { return settings_->value(kPlotLog, false).toBool(); }
+QString Settings::report_folder() const { return settings_->value(kReportFolder).toString(); }
+void Settings::set_report_folder(const QString& dir) { settings_->setValue(kReportFolder, dir); }
 void Settings::set_plot_log_scale(bool log_scale) { settings_->setValue(kPlotLog, log_scale); }
 
 void Settings::sync() { settings_->sync(); }

@@ -48,6 +48,9 @@ class Settings {
   void set_sample_prompt(const QString& prompt);
 
   bool plot_by_tokens() const;
+  QString report_folder() const;  // where the last report was exported; "" = the home folder
+  void set_report_folder(const QString& dir);
+
   void set_plot_by_tokens(bool by_tokens);
   bool plot_log_scale() const;
   void set_plot_log_scale(bool log_scale);
