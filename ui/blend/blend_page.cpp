@@ -20,6 +20,7 @@
 #include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -62,6 +63,9 @@ BlendPage::BlendPage(Settings& settings, QWidget* parent) : QWidget(parent), set
   splitter->setStretchFactor(1, 1);
   splitter->setSizes({470, 820});
   layout->addWidget(splitter);
+  flush_timer_ = new QTimer(this);
+  flush_timer_->setSingleShot(true);
+  connect(flush_timer_, &QTimer::timeout, this, &BlendPage::flush_pieces);
   connect_controller();
   update_buttons();
 }

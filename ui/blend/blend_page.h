@@ -8,6 +8,7 @@
 // while the Train page trains. With the seed locked, releasing a slider regenerates at once; a
 // slider released during generation restarts it.
 #pragma once
+#include <QElapsedTimer>
 #include <QWidget>
 #include <optional>
 
@@ -25,6 +26,7 @@ class QPushButton;
 class QSpinBox;
 class QTabWidget;
 class QTableView;
+class QTimer;
 
 namespace loralab::ui {
 
@@ -116,6 +118,7 @@ class BlendPage : public QWidget {
   void on_weight_changed(const QString& name, double weight, bool enabled);
   void on_weight_committed(const QString& name);
   void on_piece(int index, const QString& text);
+  void flush_pieces();
   void on_job_done(int index, const SampleOutcome& outcome);
   void on_batch_finished();
   void start(Mode mode, const QVector<SampleJob>& jobs);
@@ -178,6 +181,11 @@ class BlendPage : public QWidget {
   HistoryModel* history_model_ = nullptr;
   QPlainTextEdit* regenerated_ = nullptr;
   QLabel* reproduce_label_ = nullptr;
+  // Streamed text reaches the views at most ~30 times a second (the first piece at once).
+  QPlainTextEdit* pending_view_ = nullptr;
+  QString pending_text_;
+  QTimer* flush_timer_ = nullptr;
+  QElapsedTimer since_flush_;
 };
 
 }  // namespace loralab::ui

@@ -20,6 +20,7 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 
 #include "loralab/blend_history.h"
 #include "ui/blend/adapter_panel.h"
@@ -28,6 +29,10 @@
 #include "ui/settings.h"
 
 namespace loralab::ui {
+
+namespace {
+constexpr int kFlushIntervalMs = 33;
+}
 
 // ---- model, store and adapters ---------------------------------------------------------------
 
@@ -158,6 +163,8 @@ SampleJob BlendPage::job_from_form(bool live) {
 }
 
 void BlendPage::start(Mode mode, const QVector<SampleJob>& jobs) {
+  pending_text_.clear();  // pieces of a superseded batch
+  pending_view_ = nullptr;
   mode_ = mode;
   controller_->start(jobs);
   update_buttons();
@@ -209,11 +216,29 @@ void BlendPage::on_piece(int index, const QString& text) {
     case Mode::Idle: break;
   }
   if (!view) return;
-  view->moveCursor(QTextCursor::End);
-  view->insertPlainText(text);
+  if (view != pending_view_) flush_pieces();
+  pending_view_ = view;
+  pending_text_ += text;
+  // At once when the view has been quiet for a frame (the first token shows without delay), else
+  // with the next frame: a per-token insert would relayout the view hundreds of times a second.
+  if (!since_flush_.isValid() || since_flush_.elapsed() >= kFlushIntervalMs)
+    flush_pieces();
+  else if (!flush_timer_->isActive())
+    flush_timer_->start(kFlushIntervalMs - int(since_flush_.elapsed()));
+}
+
+void BlendPage::flush_pieces() {
+  flush_timer_->stop();
+  if (pending_view_ && !pending_text_.isEmpty()) {
+    pending_view_->moveCursor(QTextCursor::End);
+    pending_view_->insertPlainText(pending_text_);
+    since_flush_.start();
+  }
+  pending_text_.clear();
 }
 
 void BlendPage::on_job_done(int index, const SampleOutcome& outcome) {
+  flush_pieces();
   if (!outcome.error.isEmpty()) {
     show_status(outcome.error, true);
     return;
