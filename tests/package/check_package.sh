@@ -217,6 +217,7 @@ install_and_use() {
   local files
   files=$(dpkg-deb --contents "$deb" | awk '$1 !~ /^d/ {print $6}' | sed 's|^\./|/|')
   trap remove_package EXIT
+  trap 'exit 1' INT TERM HUP  # so that the EXIT trap removes the package on a signal too
   touch "$marker"
   echo "== dpkg -i $(basename "$deb")"
   dpkg -i "$deb" || die "dpkg -i failed (unmet Depends are listed above)"
