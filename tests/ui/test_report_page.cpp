@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include <QComboBox>
+#include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
 
@@ -115,10 +116,16 @@ class TestReportPage : public QObject {
     QCOMPARE(page.content()->runs.size(), size_t(4));
     QVERIFY(page.export_button()->isEnabled());
     QVERIFY2(page.status_text().contains("A4 pages"), qPrintable(page.status_text()));
+    page.show();
+    int shown_pages = 0;
+    for (auto* label : page.findChildren<QLabel*>())
+      if (!label->pixmap().isNull() && label->isVisible()) ++shown_pages;
+    QCOMPARE(shown_pages, page.preview_pages());
     if (const QByteArray dir = qgetenv("LORALAB_REPORT_SCREENSHOT"); !dir.isEmpty()) {
       page.show();
       QTest::qWait(200);
       page.grab().save(QString(dir) + "/report_page.png");
+
 
       loralab::ui::ReportPages pages(*page.document());
       for (int i = 0; i < pages.page_count(); ++i)

@@ -309,6 +309,7 @@ void ReportPage::show_pages() {
     label->setFrameShape(QFrame::Box);
     label->setToolTip(tr("Page %1 of %2").arg(i + 1).arg(pages_->page_count()));
     preview_layout_->addWidget(label, 0, Qt::AlignHCenter);
+    label->show();  // the scroll area's host was shown by setWidget(): new children need it too
   }
 }
 
