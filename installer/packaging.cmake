@@ -8,7 +8,7 @@
 #   share/metainfo/io.github.loralab.LoraLab.metainfo.xml
 #   share/icons/hicolor/{scalable,16x16,...,512x512}/apps/loralab.{svg,png}
 #   share/man/man1/{loralab,loralab-cli}.1.gz
-#   share/doc/loralab/{copyright,changelog.Debian.gz}
+#   share/doc/loralab/{copyright,changelog.Debian.gz}, share/lintian/overrides/loralab
 include(GNUInstallDirs)
 
 set(LORALAB_APP_ID io.github.loralab.LoraLab)
@@ -88,6 +88,8 @@ add_custom_command(
 list(APPEND _gz_outputs ${_changelog})
 add_custom_target(package_docs ALL DEPENDS ${_gz_outputs})
 install(FILES ${_debian}/copyright ${_changelog} DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/loralab)
+install(FILES ${_debian}/lintian-overrides DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides
+        RENAME loralab)
 
 # ---- CPack: one Debian package --------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
