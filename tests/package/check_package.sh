@@ -267,7 +267,12 @@ INI
     QT_QPA_PLATFORM=offscreen timeout 300 /usr/bin/loralab --settings "$tmp/settings.ini" --train \
       --screenshot "$tmp/window.png" --screenshot-delay 1500 > "$tmp/gui.log" 2>&1 || status=$?
     [ $status -eq 0 ] || { cat "$tmp/gui.log" >&2; fail "installed loralab exited $status"; }
-    [ -s "$tmp/window.png" ] && ok "screenshot $(png_size "$tmp/window.png")" || fail "no screenshot from the installed app"
+    if [ -s "$tmp/window.png" ]; then
+      cp "$tmp/window.png" "$work/installed-window.png"  # to look at after the test
+      ok "screenshot $(png_size "$tmp/window.png") in $work/installed-window.png"
+    else
+      fail "no screenshot from the installed app"
+    fi
     out=$(/usr/bin/loralab-cli runs --db "$tmp/store.sqlite" --json 2>&1) || fail "runs --db: $out"
     grep -q '"base_model_path":"/usr/share/loralab/models/base"' <<<"$out" ||
       fail "the GUI's run did not train the installed bundled model: $out"
