@@ -46,11 +46,12 @@ if(TARGET loralab)
     foreach(size IN LISTS LORALAB_ICON_SIZES)
       list(APPEND _pngs ${CMAKE_BINARY_DIR}/icons/${size}x${size}/apps/loralab.png)
     endforeach()
+    string(REPLACE ";" " " _sizes_text "${LORALAB_ICON_SIZES}")
     add_custom_command(
       OUTPUT ${_pngs}
       COMMAND render_icon ${_desktop}/loralab.svg ${CMAKE_BINARY_DIR}/icons ${LORALAB_ICON_SIZES}
       DEPENDS render_icon ${_desktop}/loralab.svg
-      COMMENT "Rendering loralab.svg to PNG icons (${LORALAB_ICON_SIZES})"
+      COMMENT "Rendering loralab.svg to PNG icons (${_sizes_text} px)"
       VERBATIM)
     add_custom_target(icons ALL DEPENDS ${_pngs})
     install(DIRECTORY ${CMAKE_BINARY_DIR}/icons/ DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor)
