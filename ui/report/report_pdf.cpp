@@ -67,6 +67,8 @@ struct ReportPages::Layout {
   };
 
   std::vector<Page> pages;
+  std::vector<Placement> placements;
+  int block = 0;  // the block being laid out
   QFont fonts[kFontCount];
   double y = kTop;
 
@@ -129,6 +131,11 @@ struct ReportPages::Layout {
   }
 
   Page& page() { return pages.back(); }
+  void place(int row, bool is_figure, double top, double bottom) {
+    const double to_points = 72.0 / kUnitsPerInch;
+    placements.push_back({block, row, is_figure, int(pages.size()) - 1, top * to_points,
+                          bottom * to_points});
+  }
   void new_page() {
     pages.emplace_back();
     y = kTop;
@@ -292,6 +299,7 @@ struct ReportPages::Layout {
       if (!header_drawn && !key_values) {
         line({kMargin, y}, {kMargin + kContentWidth, y}, kRule);
         draw_row(header_cells, header_height, kTableBold, true, 0);
+        place(-1, false, y, y + header_height);
         y += header_height;
         header_drawn = true;
       } else if (!header_drawn) {
@@ -299,6 +307,7 @@ struct ReportPages::Layout {
         header_drawn = true;
       }
       draw_row(cells, height, kTable, false, int(r));
+      place(int(r), false, y, y + height);
       y += height;
     }
     y += pt(8);
@@ -322,6 +331,7 @@ struct ReportPages::Layout {
     ensure(h + pt(4) + caption.size() * line_height(kSmall));
     const double x = kMargin + (kContentWidth - w) / 2;
     page().ops.push_back({Op::Kind::Image, QRectF(x, y, w, h), {}, kBody, kText, b.figure});
+    place(-1, true, y, y + h + pt(4) + caption.size() * line_height(kSmall));
     y += h + pt(4);
     lines_block(caption, kSmall, kGrey);
     y += pt(8);
@@ -448,6 +458,7 @@ struct ReportPages::Layout {
 ReportPages::ReportPages(const ReportDocument& doc) : layout_(std::make_unique<Layout>()), doc_(doc) {
   Layout& l = *layout_;
   for (const ReportBlock& b : doc.blocks) {
+    l.block = int(&b - doc.blocks.data());
     switch (b.kind) {
       case ReportBlock::Kind::Heading: {
         const size_t i = size_t(&b - doc.blocks.data());
@@ -471,6 +482,12 @@ ReportPages::ReportPages(const ReportDocument& doc) : layout_(std::make_unique<L
 ReportPages::~ReportPages() = default;
 
 int ReportPages::page_count() const { return int(layout_->pages.size()); }
+
+const std::vector<ReportPages::Placement>& ReportPages::placements() const {
+  return layout_->placements;
+}
+double ReportPages::content_top() { return kTop * 72.0 / kUnitsPerInch; }
+double ReportPages::content_bottom() { return kBottom * 72.0 / kUnitsPerInch; }
 
 QImage ReportPages::page_image(int index, int width_px) const {
   const double scale = width_px / kPageWidth;

@@ -18,9 +18,10 @@ namespace loralab::ui {
 // Text for HTML element content and attribute values: & < > " ' as entities, control characters
 // (invalid in HTML and XML) as U+FFFD.
 QString html_escape(const QString& text);
-// Text for a Markdown paragraph or table cell: every ASCII punctuation character that Markdown
-// gives a meaning is backslash-escaped, & < > become entities (so no raw HTML passes through), and
-// line breaks become spaces in table cells.
+// Text for a Markdown paragraph or table cell: the inline syntax characters (\ ` * _ [ ] | ~ !)
+// are backslash-escaped everywhere and the block syntax (# + - = and "1." lists, leading spaces) at
+// the start of a line; & < > become entities, so no raw HTML passes through; line breaks become
+// spaces in table cells.
 QString markdown_escape(const QString& text, bool table_cell = false);
 
 QByteArray report_html(const ReportDocument& doc);
@@ -42,6 +43,19 @@ class ReportPages {
   ReportPages& operator=(const ReportPages&) = delete;
 
   int page_count() const;
+
+  // Where each table row and figure landed, in points from the page's top-left (A4: 595 × 842);
+  // the content area is what lies between the margins and above the footer.
+  struct Placement {
+    int block = 0;  // index into ReportDocument::blocks
+    int row = -1;   // table row (-1: the header row), or -1 for a figure
+    bool figure = false;
+    int page = 0;
+    double top = 0, bottom = 0;
+  };
+  const std::vector<Placement>& placements() const;
+  static double content_top();     // points
+  static double content_bottom();  // points
   // The page as an image `width_px` wide (A4 proportions), white background.
   QImage page_image(int index, int width_px) const;
   QByteArray pdf(const QString& title) const;
