@@ -1,10 +1,12 @@
 // loralab: the desktop application's entry point. Besides starting the app it takes a few flags
 // for demos and checks: --settings INI (use a separate settings file), --model DIR and --data PATH
-// (preselect them), --train (press Train once the window is up), --pause-at N (with --train: pause
-// at step N and draw a sample) and --screenshot PNG (grab the window after --screenshot-delay ms,
-// when the run ends with --train, or when the sample is in with --pause-at, then quit).
+// (preselect them; `bundled` and bundled:STYLE name the bundled files), --train (press Train once
+// the window is up), --pause-at N (with --train: pause at step N and draw a sample) and
+// --screenshot PNG (grab the window after --screenshot-delay ms, when the run ends with --train,
+// or when the sample is in with --pause-at, then quit).
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QIcon>
 #include <QPushButton>
 #include <QTimer>
@@ -19,6 +21,23 @@
 #include "ui/train/model_panel.h"
 #include "ui/train/train_controller.h"
 #include "ui/train/train_page.h"
+
+namespace {
+
+// The words loralab-cli takes for the bundled files: `bundled` (the model) and bundled:STYLE (its
+// train.jsonl) or bundled:STYLE/FILE. Anything else is a path and comes back unchanged; a word
+// that names nothing becomes the path it was looked for at, which the panel then reports missing.
+QString bundled_arg(const QString& value) {
+  if (value == "bundled") {
+    const QString dir = loralab::ui::bundled_model_dir();
+    return dir.isEmpty() ? loralab::ui::bundled_model_expected() : dir;
+  }
+  if (!value.startsWith("bundled:")) return value;
+  const QString path = loralab::ui::resources_dir() + "/datasets/" + value.mid(8);
+  return QFileInfo(path).isDir() ? path + "/train.jsonl" : path;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   loralab::reexec_with_fast_blas_kernels(argv);
@@ -37,8 +56,8 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   const QCommandLineOption settings_opt("settings", "Use this INI file for settings.", "ini");
-  const QCommandLineOption model_opt("model", "Preselect this model folder.", "dir");
-  const QCommandLineOption data_opt("data", "Preselect this dataset.", "path");
+  const QCommandLineOption model_opt("model", "Preselect this model folder (bundled: the bundled one).", "dir");
+  const QCommandLineOption data_opt("data", "Preselect this dataset (bundled:STYLE: a bundled one).", "path");
   const QCommandLineOption train_opt("train", "Start training when the window is up.");
   const QCommandLineOption shot_opt("screenshot", "Save a picture of the window and quit.", "png");
   const QCommandLineOption pause_opt("pause-at", "With --train: pause at this step and sample.", "step");
@@ -53,8 +72,8 @@ int main(int argc, char** argv) {
                       : std::make_unique<loralab::ui::Settings>();
   loralab::ui::MainWindow window(*settings);
   auto* page = window.train_page();
-  if (parser.isSet(model_opt)) page->model_panel()->set_model_dir(parser.value(model_opt));
-  if (parser.isSet(data_opt)) page->dataset_panel()->set_dataset_path(parser.value(data_opt));
+  if (parser.isSet(model_opt)) page->model_panel()->set_model_dir(bundled_arg(parser.value(model_opt)));
+  if (parser.isSet(data_opt)) page->dataset_panel()->set_dataset_path(bundled_arg(parser.value(data_opt)));
   window.show();
 
   if (parser.isSet(shot_opt)) {
