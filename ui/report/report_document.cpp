@@ -257,7 +257,18 @@ class Builder {
     }
     QCustomPlot plot;
     plot.resize(kFigureWidth, kFigureHeight);
+    // A target set tried at one (rank, alpha) only has nothing to map: it goes into a table.
+    ReportBlock single = table({"Targets", "Rank", "Alpha", "Best val loss", "Run"},
+                               {false, true, true, true, false},
+                               "Target sets tried at a single rank and alpha");
     for (const auto& grid : c_.grids) {
+      if (grid.cells.size() == 1) {
+        const RankAlphaCell& cell = grid.cells.front();
+        single.rows.push_back({grid.targets.isEmpty() ? QString("–") : grid.targets,
+                               QString::number(cell.rank), QString::number(cell.alpha, 'g', 6),
+                               format_loss(cell.best_val_loss), c_.run_label(cell.best_run_id)});
+        continue;
+      }
       plots::HeatmapOptions options;
       options.title = "targets: " + (grid.targets.isEmpty() ? QString("–") : grid.targets);
       plots::draw_rank_alpha_heatmap(&plot, plots::heatmap_cells(grid.cells), options);
@@ -269,6 +280,7 @@ class Builder {
                   "lower is better, empty cells have no run.")
               .arg(grid.targets.isEmpty() ? QString("–") : grid.targets)))));
     }
+    if (!single.rows.empty()) add(std::move(single));
   }
 
   void pareto() {
