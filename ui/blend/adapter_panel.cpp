@@ -273,7 +273,7 @@ void AdapterPanel::set_affinity(const QVector<AffinityScore>& scores) {
       candidate->bar_label_->setText(tr("affinity —"));
     } else {
       candidate->bar_->set_value(it->delta, scale);
-      candidate->bar_label_->setText(tr("affinity %1").arg(it->delta, 0, 'f', 3));
+      candidate->bar_label_->setText(tr("affinity %1").arg(QString::asprintf("%+.3f", it->delta)));
     }
   }
 }

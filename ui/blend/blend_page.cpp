@@ -439,10 +439,31 @@ void BlendPage::show_status(const QString& text, bool error) {
 
 QString BlendPage::status_text() const { return status_->text(); }
 QString BlendPage::stats_text() const { return stats_->text(); }
-QString BlendPage::story_text() const { return story_->toPlainText(); }
-QString BlendPage::compare_text(int side) const { return compare_view_[side]->toPlainText(); }
-QString BlendPage::strip_text(int cell) const { return strip_view_[cell]->toPlainText(); }
-QString BlendPage::regenerated_text() const { return regenerated_->toPlainText(); }
+namespace {
+
+// The views show the prompt in bold before the generated text; these return the generated text.
+QString generated_part(const QPlainTextEdit* view) {
+  return view->toPlainText().mid(view->property("prompt_chars").toInt());
+}
+
+}  // namespace
+
+void begin_story_view(QPlainTextEdit* view, const QString& prompt) {
+  view->clear();
+  QTextCursor cursor(view->document());
+  QTextCharFormat bold;
+  bold.setFontWeight(QFont::Bold);
+  cursor.insertText(prompt, bold);
+  cursor.setCharFormat(QTextCharFormat());
+  view->setTextCursor(cursor);
+  view->setCurrentCharFormat(QTextCharFormat());
+  view->setProperty("prompt_chars", int(view->toPlainText().size()));
+}
+
+QString BlendPage::story_text() const { return generated_part(story_); }
+QString BlendPage::compare_text(int side) const { return generated_part(compare_view_[side]); }
+QString BlendPage::strip_text(int cell) const { return generated_part(strip_view_[cell]); }
+QString BlendPage::regenerated_text() const { return generated_part(regenerated_); }
 
 void BlendPage::choose_base() {
   const QString dir = QFileDialog::getExistingDirectory(

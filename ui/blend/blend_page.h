@@ -34,6 +34,9 @@ class AdapterPanel;
 class HistoryModel;
 class Settings;
 
+// Clears `view` and writes `prompt` in bold; streamed text follows it in the normal weight.
+void begin_story_view(QPlainTextEdit* view, const QString& prompt);
+
 class BlendPage : public QWidget {
   Q_OBJECT
  public:

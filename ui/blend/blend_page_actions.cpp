@@ -181,7 +181,7 @@ void BlendPage::generate_with_seed(std::optional<uint64_t> seed) {
   job.spec.seed = seed ? *seed : seed_for_run();
   story_job_ = job;
   blend_moved_ = false;
-  story_->clear();
+  begin_story_view(story_, job.prompt);
   stats_->setText(tr("Generating with %1, seed %2…").arg(blend_summary(job.blend)).arg(job.spec.seed));
   adapters_->clear_affinity();
   tabs_->setCurrentIndex(0);
@@ -230,8 +230,11 @@ void BlendPage::on_piece(int index, const QString& text) {
 void BlendPage::flush_pieces() {
   flush_timer_->stop();
   if (pending_view_ && !pending_text_.isEmpty()) {
-    pending_view_->moveCursor(QTextCursor::End);
-    pending_view_->insertPlainText(pending_text_);
+    QTextCursor cursor(pending_view_->document());
+    cursor.movePosition(QTextCursor::End);
+    cursor.insertText(pending_text_, QTextCharFormat());  // plain, after the bold prompt
+    pending_view_->setTextCursor(cursor);
+    pending_view_->ensureCursorVisible();
     since_flush_.start();
   }
   pending_text_.clear();
@@ -395,7 +398,7 @@ void BlendPage::regenerate(int history_row) {
     job.live = false;
     job.affinity = false;
     regenerating_ = record;
-    regenerated_->clear();
+    begin_story_view(regenerated_, job.prompt);
     reproduce_label_->setText(tr("Regenerating sample #%1…").arg(record.id));
     reproduce_label_->setStyleSheet(QString());
     start(Mode::Regenerate, {job});
@@ -425,7 +428,7 @@ void BlendPage::run_compare() {
     job.blend = compare_[side];
     job.affinity = false;
     jobs.push_back(job);
-    compare_view_[side]->clear();
+    begin_story_view(compare_view_[side], job.prompt);
   }
   tabs_->setCurrentIndex(1);
   start(Mode::Compare, jobs);
@@ -455,7 +458,7 @@ void BlendPage::run_strip() {
     job.affinity = false;
     jobs.push_back(job);
     strip_label_[cell]->setText(tr("λ = %1   (%2)").arg(t, 0, 'f', 2).arg(blend_summary(job.blend)));
-    strip_view_[cell]->clear();
+    begin_story_view(strip_view_[cell], job.prompt);
   }
   tabs_->setCurrentIndex(2);
   start(Mode::Strip, jobs);
