@@ -122,6 +122,7 @@ class TestCliReport : public QObject {
 
     const QByteArray html = read_all(out);
     QVERIFY(html.startsWith("<!DOCTYPE html>"));
+    QVERIFY(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
     QXmlStreamReader xml(html);
     int images = 0;
     bool saw_evil_name = false, saw_evil_notes = false, saw_strip = false;

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "loralab/error.h"
+#include "loralab/hash.h"
 #include "loralab/runtime.h"
 #include "loralab/blend_history.h"
 #include "ui/report/rerun_command.h"
@@ -43,6 +44,21 @@ QString blas_description() {
   if (text.isEmpty()) return core.isEmpty() ? "not OpenBLAS (reference or other BLAS)" : core;
   if (!core.isEmpty() && !text.contains(core)) text += ", kernels " + core;
   return text;
+}
+
+// The store keeps no fingerprint of validation and reference sets: the SHA-256 of the file as it
+// is now, marked so, when it is a file that still exists (once per path).
+QString file_hash(const QString& path) {
+  static thread_local std::map<QString, QString> cache;
+  if (auto it = cache.find(path); it != cache.end()) return it->second;
+  QString hash;
+  if (QFileInfo(path).isFile()) {
+    try {
+      hash = q(sha256_file(path.toStdString())) + " (SHA-256 of the file at report time)";
+    } catch (const Error&) {
+    }
+  }
+  return cache[path] = hash;
 }
 
 std::optional<int64_t> file_size(const QString& path) {
@@ -136,7 +152,7 @@ void add_models_and_datasets(ReportContent& content) {
         QJsonDocument::fromJson(QByteArray::fromStdString(r.config_json)).object();
     for (const auto& [role, key] : {std::pair{"validation", "validation"}, {"reference", "reference"}}) {
       const QJsonObject set = config.value(key).toObject();
-      if (!set.isEmpty()) add_set(role, set.value("path").toString(), QString());
+      if (!set.isEmpty()) add_set(role, set.value("path").toString(), file_hash(set.value("path").toString()));
     }
   }
 }

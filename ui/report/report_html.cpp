@@ -82,6 +82,9 @@ QByteArray report_html(const ReportDocument& doc) {
   QString out;
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
   out += "<meta name=\"generator\" content=\"LoRA Lab\"/>\n";
+  // Belt and braces: even text that escaped escaping could run no script and fetch nothing.
+  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "img-src data:; style-src 'unsafe-inline'\"/>\n";
   out += "<title>" + html_escape(doc.title) + "</title>\n<style>" + kStyle + "</style>\n";
   out += "</head>\n<body>\n";
   QString nav;
