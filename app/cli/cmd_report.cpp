@@ -89,7 +89,8 @@ int run_report(const std::vector<std::string>& argv) {
 const CommandRegistrar kRegistrar(
     "report",
     {"write an experiment report (HTML, PDF, Markdown, JSON; CSV) of a sweep or runs",
-     "usage: loralab-cli report --db FILE (--sweep ID | --runs 1,2,3) --out FILE.html|.pdf|.md|.json\n"
+     "usage: loralab-cli report --db FILE (--sweep ID | --runs 1,2,3) --out "
+     "FILE.html|.pdf|.md|.json\n"
      "                          [--csv DIR] [--title TEXT] [--no-blends]\n"
      "Writes one report of the sweep's runs or of the chosen runs: environment, base model and\n"
      "dataset hashes, a run table, loss curves, the rank x alpha heatmap, the Pareto plot,\n"

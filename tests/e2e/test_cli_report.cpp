@@ -20,7 +20,8 @@ using loralab::ExperimentStore;
 namespace {
 
 const QString kEvilName = "<script>alert(1)</script>";
-const QString kEvilNotes = "notes, with \"quotes\" | pipes *stars* & <img src=x onerror=alert(2)>\nline two";
+const QString kEvilNotes =
+    "notes, with \"quotes\" | pipes *stars* & <img src=x onerror=alert(2)>\nline two";
 const QString kEvilSample = "once upon a time <b>bold</b> & [link](http://example.com)";
 
 QByteArray read_all(const QString& path) {
@@ -73,7 +74,8 @@ class TestCliReport : public QObject {
                               180000);
     QVERIFY2(sweep.exit_code == 0, qPrintable(sweep.err));
     sweep_id_ = sweep.last_json()["sweep_id"].toInteger();
-    for (const auto& id : sweep.last_json()["runs"].toArray()) sweep_runs_.push_back(id.toInteger());
+    for (const auto& id : sweep.last_json()["runs"].toArray())
+      sweep_runs_.push_back(id.toInteger());
     QCOMPARE(sweep_runs_.size(), size_t(4));
 
     CliResult evil = run_cli(QStringList{"train", "--db", db_, "--out", f_.path("evil"), "--name",
@@ -97,13 +99,15 @@ class TestCliReport : public QObject {
       loralab::SampleRecord blend;
       blend.prompt = "a dog";
       blend.seed = 7;
-      blend.blend_json = QString(R"({"base":"%1","adapters":[{"name":"a","dir":"/a","run":%2,"weight":%3},{"name":"b","dir":"/b","run":%4,"weight":%5}]})")
-                             .arg(f_.model)
-                             .arg(sweep_runs_[0])
-                             .arg(w)
-                             .arg(sweep_runs_[1])
-                             .arg(1 - w)
-                             .toStdString();
+      blend.blend_json =
+          QString(
+              R"({"base":"%1","adapters":[{"name":"a","dir":"/a","run":%2,"weight":%3},{"name":"b","dir":"/b","run":%4,"weight":%5}]})")
+              .arg(f_.model)
+              .arg(sweep_runs_[0])
+              .arg(w)
+              .arg(sweep_runs_[1])
+              .arg(1 - w)
+              .toStdString();
       blend.text = QString("blend story at %1 <i>x</i>").arg(w).toStdString();
       store.add_sample(blend);
     }
@@ -137,7 +141,8 @@ class TestCliReport : public QObject {
           const QString value = attribute.value().toString();
           QVERIFY2(!key.startsWith("on"), qPrintable("event handler attribute " + key));
           if (key == "href") QVERIFY2(value.startsWith('#'), qPrintable("external link " + value));
-          if (key == "src") QVERIFY2(value.startsWith("data:image/png;base64,"), qPrintable(value.left(40)));
+          if (key == "src")
+            QVERIFY2(value.startsWith("data:image/png;base64,"), qPrintable(value.left(40)));
         }
         if (name == "img") {
           ++images;
@@ -155,7 +160,8 @@ class TestCliReport : public QObject {
         saw_strip = saw_strip || text.contains("blend story at 0.5 <i>x</i>");
       }
     }
-    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString() + QString(" at line %1").arg(xml.lineNumber())));
+    QVERIFY2(!xml.hasError(),
+             qPrintable(xml.errorString() + QString(" at line %1").arg(xml.lineNumber())));
     QCOMPARE(images, expected_images);
     QVERIFY(saw_evil_name);  // shown as text...
     QVERIFY(saw_evil_notes);
@@ -165,16 +171,18 @@ class TestCliReport : public QObject {
     QVERIFY(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     QVERIFY(!html.contains("http://example.com\"") && !html.contains("href=\"http"));
     // Every section of the issue is there.
-    for (const char* section : {"Environment", "Base models and datasets", "Runs", "Loss curves",
-                                "Rank × alpha", "Pareto front", "Parameter accounting",
-                                "Sample stories", "Blend strips", "Reproducibility", "loralab-cli train"})
+    for (const char* section :
+         {"Environment", "Base models and datasets", "Runs", "Loss curves", "Rank × alpha",
+          "Pareto front", "Parameter accounting", "Sample stories", "Blend strips",
+          "Reproducibility", "loralab-cli train"})
       QVERIFY2(html.contains(section), section);
 
     // Recorded as a report artifact of each run.
     ExperimentStore store(db_.toStdString());
     bool recorded = false;
     for (const auto& a : store.artifacts_for_run(evil_id_))
-      recorded = recorded || (a.kind == "report" && QString::fromStdString(a.path).endsWith("report.html"));
+      recorded = recorded ||
+                 (a.kind == "report" && QString::fromStdString(a.path).endsWith("report.html"));
     QVERIFY(recorded);
   }
 
@@ -195,8 +203,8 @@ class TestCliReport : public QObject {
     Tool text = run_tool("pdftotext", {"-layout", out, "-"});
     QCOMPARE(text.exit_code, 0);
     QVERIFY(text.out.contains("Sweep report: tiny"));
-    for (const char* expected : {"Environment", "LibTorch", "Reproducibility", "Parameter accounting",
-                                 "loralab-cli train", "page 1 of"})
+    for (const char* expected : {"Environment", "LibTorch", "Reproducibility",
+                                 "Parameter accounting", "loralab-cli train", "page 1 of"})
       QVERIFY2(text.out.contains(expected), expected);
     ExperimentStore store(db_.toStdString());
     for (int64_t id : sweep_runs_) {
@@ -211,14 +219,16 @@ class TestCliReport : public QObject {
       QCOMPARE(QDir(f_.path("")).entryList({"page-*.png"}).size(), pages);
     }
     bool recorded = false;
-    for (const auto& a : store.artifacts_for_sweep(sweep_id_)) recorded = recorded || a.kind == "report";
+    for (const auto& a : store.artifacts_for_sweep(sweep_id_))
+      recorded = recorded || a.kind == "report";
     QVERIFY(recorded);
   }
 
   void markdown_links_its_png_folder_and_escapes() {
     const QString out = f_.path("md/report.md");
     QDir().mkpath(f_.path("md"));
-    CliResult r = report({"--runs", QString("%1,%2").arg(sweep_runs_[2]).arg(evil_id_), "--out", out});
+    CliResult r =
+        report({"--runs", QString("%1,%2").arg(sweep_runs_[2]).arg(evil_id_), "--out", out});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     const QString md = QString::fromUtf8(read_all(out));
     const QStringList pngs = QDir(f_.path("md/report_files")).entryList({"*.png"});
@@ -295,14 +305,18 @@ class TestCliReport : public QObject {
     const QJsonObject json = QJsonDocument::fromJson(read_all(dir + "/report.json")).object();
     QCOMPARE(json["runs"].toArray().size(), 2);
     QCOMPARE(json["runs"].toArray()[1].toObject()["name"].toString(), kEvilName);
-    QCOMPARE(QJsonDocument::fromJson(read_all(f_.path("data.json"))).object()["runs"].toArray().size(), 2);
+    QCOMPARE(
+        QJsonDocument::fromJson(read_all(f_.path("data.json"))).object()["runs"].toArray().size(),
+        2);
   }
 
   void rerun_command_trains_the_same_config() {
     CliResult r = report({"--runs", QString::number(sweep_runs_[3]), "--out", f_.path("one.json")});
     QVERIFY2(r.exit_code == 0, qPrintable(r.err));
     const QJsonObject run = QJsonDocument::fromJson(read_all(f_.path("one.json")))
-                                .object()["runs"].toArray()[0].toObject();
+                                .object()["runs"]
+                                .toArray()[0]
+                                .toObject();
     QStringList args;
     for (const auto& a : run["rerun"].toObject()["arguments"].toArray()) args << a.toString();
     QCOMPARE(args.value(0), QString("train"));
@@ -314,9 +328,13 @@ class TestCliReport : public QObject {
     CliResult rerun = run_cli(args, 120000);
     QVERIFY2(rerun.exit_code == 0, qPrintable(rerun.err));
     ExperimentStore original(db_.toStdString()), again(other_db.toStdString());
-    auto config_a = QJsonDocument::fromJson(QByteArray::fromStdString(original.run(sweep_runs_[3]).config_json)).object();
-    auto config_b = QJsonDocument::fromJson(QByteArray::fromStdString(
-        again.run(rerun.last_json()["run_id"].toInteger()).config_json)).object();
+    auto config_a =
+        QJsonDocument::fromJson(QByteArray::fromStdString(original.run(sweep_runs_[3]).config_json))
+            .object();
+    auto config_b =
+        QJsonDocument::fromJson(QByteArray::fromStdString(
+                                    again.run(rerun.last_json()["run_id"].toInteger()).config_json))
+            .object();
     config_a.remove("out_dir");
     config_b.remove("out_dir");
     QCOMPARE(config_b, config_a);
@@ -345,7 +363,8 @@ class TestCliReport : public QObject {
     };
     for (const auto& c : cases) {
       CliResult r = run_cli(c.args);
-      QVERIFY2(r.exit_code == 1, qPrintable(c.args.join(' ') + " -> " + QString::number(r.exit_code) + " " + r.err));
+      QVERIFY2(r.exit_code == 1,
+               qPrintable(c.args.join(' ') + " -> " + QString::number(r.exit_code) + " " + r.err));
       QVERIFY2(r.err.contains(c.expected), qPrintable(c.expected + " not in: " + r.err));
       QVERIFY2(r.err.count('\n') == 1, qPrintable(r.err));
     }

@@ -31,8 +31,8 @@ ReportBlock long_table(int rows) {
   b.numeric = {true, false, false, true};
   for (int r = 0; r < rows; ++r) {
     // Every seventh row has a note long enough to wrap over several lines.
-    const QString note = r % 7 == 0 ? QString("a long note that wraps ").repeated(6 + r % 5)
-                                    : QString("short");
+    const QString note =
+        r % 7 == 0 ? QString("a long note that wraps ").repeated(6 + r % 5) : QString("short");
     b.rows.push_back({QString::number(r), QString("run %1").arg(r), note,
                       QString::number(2.0 - r * 0.001, 'f', 4)});
   }
@@ -94,7 +94,13 @@ class TestReportLayout : public QObject {
     for (const auto& p : pages.placements()) {
       QVERIFY2(p.top >= top - 0.01 && p.bottom <= bottom + 0.01,
                qPrintable(QString("block %1 row %2 on page %3: %4..%5 outside %6..%7")
-                              .arg(p.block).arg(p.row).arg(p.page).arg(p.top).arg(p.bottom).arg(top).arg(bottom)));
+                              .arg(p.block)
+                              .arg(p.row)
+                              .arg(p.page)
+                              .arg(p.top)
+                              .arg(p.bottom)
+                              .arg(top)
+                              .arg(bottom)));
       QVERIFY(p.page >= 0 && p.page < pages.page_count());
       if (p.figure) ++figures;
       if (!p.figure && p.row >= 0) ++rows;
@@ -122,7 +128,8 @@ class TestReportLayout : public QObject {
       if (p.figure) {
         // The heading's text sits above the figure on the same page.
         QVERIFY2(p.top > ReportPages::content_top() + 10,
-                 qPrintable(QString("figure of block %1 starts a page without its heading").arg(p.block)));
+                 qPrintable(
+                     QString("figure of block %1 starts a page without its heading").arg(p.block)));
       }
   }
 
@@ -139,7 +146,8 @@ class TestReportLayout : public QObject {
     QVERIFY(dark > 100);
     const QByteArray pdf = pages.pdf("Layout test");
     QVERIFY(pdf.startsWith("%PDF-"));
-    if (QStandardPaths::findExecutable("pdfinfo").isEmpty()) QSKIP("pdfinfo (poppler-utils) missing");
+    if (QStandardPaths::findExecutable("pdfinfo").isEmpty())
+      QSKIP("pdfinfo (poppler-utils) missing");
     QTemporaryDir dir;
     QFile file(dir.filePath("layout.pdf"));
     QVERIFY(file.open(QIODevice::WriteOnly));
@@ -149,7 +157,8 @@ class TestReportLayout : public QObject {
     info.start("pdfinfo", {file.fileName()});
     QVERIFY(info.waitForFinished(20000));
     const QString out = QString::fromUtf8(info.readAllStandardOutput());
-    QVERIFY2(out.contains(QRegularExpression("Pages:\\s+" + QString::number(pages.page_count()) + "\\n")),
+    QVERIFY2(out.contains(
+                 QRegularExpression("Pages:\\s+" + QString::number(pages.page_count()) + "\\n")),
              qPrintable(out));
     QVERIFY2(out.contains("(A4)"), qPrintable(out));
   }

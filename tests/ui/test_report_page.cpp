@@ -53,7 +53,8 @@ int64_t add_run(ExperimentStore& store, const QString& name, int64_t rank, doubl
     loralab::MetricRow row;
     row.step = step;
     row.tokens_seen = step * 512;
-    row.train_loss = 3.0 * std::exp(-0.02 * step * std::sqrt(double(rank))) + 1.0 + 0.01 * (step % 3);
+    row.train_loss =
+        3.0 * std::exp(-0.02 * step * std::sqrt(double(rank))) + 1.0 + 0.01 * (step % 3);
     if (step % 10 == 0) row.val_loss = *row.train_loss + 0.05 - 0.001 * alpha;
     rows.push_back(row);
   }
@@ -94,7 +95,8 @@ class TestReportPage : public QObject {
     sweep_id_ = store.create_sweep(sweep);
     for (int64_t rank : {2, 8})
       for (double alpha : {4.0, 16.0})
-        add_run(store, QString("grid rank=%1 alpha=%2").arg(rank).arg(alpha), rank, alpha, sweep_id_);
+        add_run(store, QString("grid rank=%1 alpha=%2").arg(rank).arg(alpha), rank, alpha,
+                sweep_id_);
     loose_run_ = add_run(store, "<script>alert(1)</script>", 4, 8, std::nullopt);
     loralab::SampleRecord sample;
     sample.run_id = loose_run_;
@@ -125,7 +127,6 @@ class TestReportPage : public QObject {
       page.show();
       QTest::qWait(200);
       page.grab().save(QString(dir) + "/report_page.png");
-
 
       loralab::ui::ReportPages pages(*page.document());
       for (int i = 0; i < pages.page_count(); ++i)

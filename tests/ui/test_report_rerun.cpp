@@ -95,8 +95,10 @@ class TestReportRerun : public QObject {
     const auto rerun = loralab::ui::rerun_command(run_for(spec), "/stores/exp one.sqlite");
     QVERIFY2(rerun.caveats.isEmpty(), qPrintable(rerun.caveats.join("; ")));
     QCOMPARE(rerun.arguments.value(0), QString("train"));
-    QCOMPARE(rerun.arguments.value(rerun.arguments.indexOf("--model") + 1), QString("/models/base model"));
-    QCOMPARE(rerun.arguments.value(rerun.arguments.indexOf("--db") + 1), QString("/stores/exp one.sqlite"));
+    QCOMPARE(rerun.arguments.value(rerun.arguments.indexOf("--model") + 1),
+             QString("/models/base model"));
+    QCOMPARE(rerun.arguments.value(rerun.arguments.indexOf("--db") + 1),
+             QString("/stores/exp one.sqlite"));
     QCOMPARE(rerun.arguments.count("--tag"), 2);
     const TrainSpec back = parse_back(rerun.arguments);
     QCOMPARE(QString::fromStdString(back.to_json()), QString::fromStdString(spec.to_json()));
@@ -132,9 +134,11 @@ class TestReportRerun : public QObject {
     const auto rerun = loralab::ui::rerun_command(run_for(unusual_spec()), "/a b/it's.sqlite");
     // printf prints each argument the shell parsed on its own line.
     QProcess shell;
-    shell.start("/bin/sh", {"-c", "printf '%s\\n' " + rerun.command.mid(QString("loralab-cli ").size())});
+    shell.start("/bin/sh",
+                {"-c", "printf '%s\\n' " + rerun.command.mid(QString("loralab-cli ").size())});
     QVERIFY(shell.waitForFinished(10000));
-    const QStringList parsed = QString::fromUtf8(shell.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
+    const QStringList parsed =
+        QString::fromUtf8(shell.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts);
     QCOMPARE(parsed, rerun.arguments);
   }
 

@@ -30,7 +30,8 @@ QString cpu_model() {
   QFile file("/proc/cpuinfo");
   if (!file.open(QIODevice::ReadOnly)) return QSysInfo::currentCpuArchitecture();
   for (const QByteArray& line : file.readAll().split('\n'))
-    if (line.startsWith("model name")) return QString::fromUtf8(line.mid(line.indexOf(':') + 1)).trimmed();
+    if (line.startsWith("model name"))
+      return QString::fromUtf8(line.mid(line.indexOf(':') + 1)).trimmed();
   return QSysInfo::currentCpuArchitecture();
 }
 
@@ -96,11 +97,10 @@ void add_blend_strips(const ExperimentStore& store, ReportContent& content) {
   std::reverse(samples.begin(), samples.end());  // oldest first
   for (const SampleRecord& sample : samples) {
     BlendSample blend{sample, parse_blend(sample.blend_json, content)};
-    const bool uses_selected = std::any_of(blend.adapters.begin(), blend.adapters.end(),
-                                           [&](const BlendAdapter& a) {
-                                             return a.run_id && selected.count(*a.run_id);
-                                           }) ||
-                               (sample.run_id && selected.count(*sample.run_id));
+    const bool uses_selected =
+        std::any_of(blend.adapters.begin(), blend.adapters.end(),
+                    [&](const BlendAdapter& a) { return a.run_id && selected.count(*a.run_id); }) ||
+        (sample.run_id && selected.count(*sample.run_id));
     if (!uses_selected) continue;
     QStringList labels;
     for (const auto& adapter : blend.adapters) labels << adapter.label;
@@ -128,9 +128,10 @@ void add_models_and_datasets(ReportContent& content) {
   for (const auto& run : content.runs) {
     const RunRecord& r = run.record;
     if (!r.base_model_path.empty() || !r.base_model_hash.empty()) {
-      auto it = std::find_if(content.models.begin(), content.models.end(), [&](const ReportModel& m) {
-        return m.path == q(r.base_model_path) && m.hash == q(r.base_model_hash);
-      });
+      auto it =
+          std::find_if(content.models.begin(), content.models.end(), [&](const ReportModel& m) {
+            return m.path == q(r.base_model_path) && m.hash == q(r.base_model_hash);
+          });
       if (it == content.models.end())
         it = content.models.insert(content.models.end(),
                                    {q(r.base_model_path), q(r.base_model_hash), {}});
@@ -138,11 +139,10 @@ void add_models_and_datasets(ReportContent& content) {
     }
     auto add_set = [&](const QString& role, const QString& path, const QString& fingerprint) {
       if (path.isEmpty()) return;
-      auto it = std::find_if(content.datasets.begin(), content.datasets.end(),
-                             [&](const ReportDataset& d) {
-                               return d.role == role && d.path == path &&
-                                      d.fingerprint == fingerprint;
-                             });
+      auto it = std::find_if(
+          content.datasets.begin(), content.datasets.end(), [&](const ReportDataset& d) {
+            return d.role == role && d.path == path && d.fingerprint == fingerprint;
+          });
       if (it == content.datasets.end())
         it = content.datasets.insert(content.datasets.end(), {role, path, fingerprint, {}});
       it->run_ids << r.id;
@@ -150,9 +150,11 @@ void add_models_and_datasets(ReportContent& content) {
     add_set("train", q(r.dataset_path), q(r.dataset_fingerprint));
     const QJsonObject config =
         QJsonDocument::fromJson(QByteArray::fromStdString(r.config_json)).object();
-    for (const auto& [role, key] : {std::pair{"validation", "validation"}, {"reference", "reference"}}) {
+    for (const auto& [role, key] :
+         {std::pair{"validation", "validation"}, {"reference", "reference"}}) {
       const QJsonObject set = config.value(key).toObject();
-      if (!set.isEmpty()) add_set(role, set.value("path").toString(), file_hash(set.value("path").toString()));
+      if (!set.isEmpty())
+        add_set(role, set.value("path").toString(), file_hash(set.value("path").toString()));
     }
   }
 }
@@ -277,20 +279,23 @@ ReportContent load_report_content(const ExperimentStore& store, const ReportSele
   if (selection.blend_samples) add_blend_strips(store, content);
 
   if (content.sweep) {
-    content.title = selection.title.isEmpty() ? QString("Sweep report: %1").arg(q(content.sweep->name))
-                                              : selection.title;
+    content.title = selection.title.isEmpty()
+                        ? QString("Sweep report: %1").arg(q(content.sweep->name))
+                        : selection.title;
     content.subtitle = QString("Sweep #%1 · %2 search over %3 · %4 runs")
                            .arg(content.sweep->id)
                            .arg(q(content.sweep->search), q(content.sweep->grid))
                            .arg(content.runs.size());
   } else {
     content.title = selection.title.isEmpty()
-                        ? (content.runs.size() == 1 ? QString("Run report: %1").arg(q(content.runs[0].record.name))
-                                                    : QString("Report on %1 runs").arg(content.runs.size()))
+                        ? (content.runs.size() == 1
+                               ? QString("Run report: %1").arg(q(content.runs[0].record.name))
+                               : QString("Report on %1 runs").arg(content.runs.size()))
                         : selection.title;
     QStringList labels;
     for (const auto& run : content.runs) labels << QString("#%1").arg(run.record.id);
-    content.subtitle = QString("%1 chosen runs (%2)").arg(content.runs.size()).arg(labels.join(", "));
+    content.subtitle =
+        QString("%1 chosen runs (%2)").arg(content.runs.size()).arg(labels.join(", "));
   }
   return content;
 }

@@ -1,5 +1,5 @@
-// What an experiment report says, gathered from the store once: the selection (a sweep, chosen runs,
-// blend samples), the environment the report was made on, base models and datasets with their
+// What an experiment report says, gathered from the store once: the selection (a sweep, chosen
+// runs, blend samples), the environment the report was made on, base models and datasets with their
 // hashes, the runs with configuration and results, curves, the rank × alpha grid, the Pareto front,
 // parameter accounting, samples and blend strips, and each run's exact rerun command. Plain data:
 // the writers (HTML, PDF, Markdown, CSV, JSON) and the plots read it, nothing here draws.
@@ -94,7 +94,7 @@ struct ReportContent {
     std::vector<RankAlphaCell> cells;
   };
   std::vector<Grid> grids;
-  std::vector<ParetoPoint> points;  // every selected run with params and a validation loss
+  std::vector<ParetoPoint> points;    // every selected run with params and a validation loss
   std::vector<int64_t> pareto_front;  // ids of the runs not beaten on both, by ascending params
   std::vector<BlendStrip> blend_strips;
 

@@ -39,7 +39,9 @@ class CsvWriter {
 };
 
 QJsonValue json(const std::optional<double>& v) { return v ? QJsonValue(*v) : QJsonValue(); }
-QJsonValue json(const std::optional<int64_t>& v) { return v ? QJsonValue(qint64(*v)) : QJsonValue(); }
+QJsonValue json(const std::optional<int64_t>& v) {
+  return v ? QJsonValue(qint64(*v)) : QJsonValue();
+}
 QJsonValue json(const std::string& s) { return s.empty() ? QJsonValue() : QJsonValue(q(s)); }
 
 QJsonArray ids_json(const QVector<int64_t>& ids) {
@@ -49,12 +51,8 @@ QJsonArray ids_json(const QVector<int64_t>& ids) {
 }
 
 QJsonObject sample_json(const SampleRecord& s) {
-  QJsonObject o{{"id", qint64(s.id)},
-                {"run_id", json(s.run_id)},
-                {"prompt", q(s.prompt)},
-                {"seed", json(s.seed)},
-                {"text", q(s.text)},
-                {"created_at", s.created_at}};
+  QJsonObject o{{"id", qint64(s.id)},   {"run_id", json(s.run_id)}, {"prompt", q(s.prompt)},
+                {"seed", json(s.seed)}, {"text", q(s.text)},        {"created_at", s.created_at}};
   o["settings"] = QJsonDocument::fromJson(QByteArray::fromStdString(s.settings_json)).object();
   if (!s.blend_json.empty())
     o["blend"] = QJsonDocument::fromJson(QByteArray::fromStdString(s.blend_json)).object();
@@ -102,9 +100,10 @@ QJsonObject run_json(const ReportRun& run, bool with_metrics) {
   o["config"] = config.isObject() ? QJsonValue(config.object()) : QJsonValue(q(r.config_json));
   QJsonArray caveats;
   for (const auto& c : run.rerun.caveats) caveats.append(c);
-  o["rerun"] = QJsonObject{{"command", run.rerun.command.isEmpty() ? QJsonValue() : QJsonValue(run.rerun.command)},
-                           {"arguments", QJsonArray::fromStringList(run.rerun.arguments)},
-                           {"caveats", caveats}};
+  o["rerun"] = QJsonObject{
+      {"command", run.rerun.command.isEmpty() ? QJsonValue() : QJsonValue(run.rerun.command)},
+      {"arguments", QJsonArray::fromStringList(run.rerun.arguments)},
+      {"caveats", caveats}};
   QJsonArray samples;
   for (const auto& s : run.samples)
     if (s.blend_json.empty()) samples.append(sample_json(s));
@@ -129,24 +128,74 @@ QJsonObject run_json(const ReportRun& run, bool with_metrics) {
 
 QByteArray runs_csv(const ReportContent& content) {
   CsvWriter w;
-  w.row({"id", "name", "status", "sweep_id", "rank", "alpha", "targets", "lr", "dropout", "seed",
-         "precision", "steps", "trainable_params", "total_params", "best_val_loss", "best_val_step",
-         "final_train_loss", "tokens_per_second", "peak_rss_bytes", "adapter_bytes",
-         "base_model_path", "base_model_hash", "dataset_path", "dataset_fingerprint", "config_hash",
-         "adapter_path", "tags", "notes", "created_at", "started_at", "finished_at",
+  w.row({"id",
+         "name",
+         "status",
+         "sweep_id",
+         "rank",
+         "alpha",
+         "targets",
+         "lr",
+         "dropout",
+         "seed",
+         "precision",
+         "steps",
+         "trainable_params",
+         "total_params",
+         "best_val_loss",
+         "best_val_step",
+         "final_train_loss",
+         "tokens_per_second",
+         "peak_rss_bytes",
+         "adapter_bytes",
+         "base_model_path",
+         "base_model_hash",
+         "dataset_path",
+         "dataset_fingerprint",
+         "config_hash",
+         "adapter_path",
+         "tags",
+         "notes",
+         "created_at",
+         "started_at",
+         "finished_at",
          "rerun_command"});
   for (const auto& run : content.runs) {
     const RunRecord& r = run.record;
     QStringList tags;
     for (const auto& t : r.tags) tags << q(t);
-    w.row({QString::number(r.id), q(r.name), run_status_name(r.status), csv(r.sweep_id),
-           csv(r.config.rank), csv(r.config.alpha), q(r.config.targets), csv(r.config.lr),
-           csv(r.config.dropout), csv(r.config.seed), q(r.config.precision), csv(r.config.steps),
-           csv(r.trainable_params), csv(r.total_params), csv(r.best_val_loss), csv(r.best_val_step),
-           csv(r.final_train_loss), csv(r.tokens_per_second), csv(r.peak_rss_bytes),
-           csv(run.adapter_bytes), q(r.base_model_path), q(r.base_model_hash), q(r.dataset_path),
-           q(r.dataset_fingerprint), q(r.config_hash), q(r.adapter_path), tags.join(';'), q(r.notes),
-           exact_number(r.created_at), csv(r.started_at), csv(r.finished_at), run.rerun.command});
+    w.row({QString::number(r.id),
+           q(r.name),
+           run_status_name(r.status),
+           csv(r.sweep_id),
+           csv(r.config.rank),
+           csv(r.config.alpha),
+           q(r.config.targets),
+           csv(r.config.lr),
+           csv(r.config.dropout),
+           csv(r.config.seed),
+           q(r.config.precision),
+           csv(r.config.steps),
+           csv(r.trainable_params),
+           csv(r.total_params),
+           csv(r.best_val_loss),
+           csv(r.best_val_step),
+           csv(r.final_train_loss),
+           csv(r.tokens_per_second),
+           csv(r.peak_rss_bytes),
+           csv(run.adapter_bytes),
+           q(r.base_model_path),
+           q(r.base_model_hash),
+           q(r.dataset_path),
+           q(r.dataset_fingerprint),
+           q(r.config_hash),
+           q(r.adapter_path),
+           tags.join(';'),
+           q(r.notes),
+           exact_number(r.created_at),
+           csv(r.started_at),
+           csv(r.finished_at),
+           run.rerun.command});
   }
   return w.bytes();
 }
@@ -187,10 +236,11 @@ QByteArray report_json(const ReportContent& content) {
   for (const auto& m : content.models)
     models.append(QJsonObject{{"path", m.path}, {"hash", m.hash}, {"runs", ids_json(m.run_ids)}});
   for (const auto& d : content.datasets)
-    datasets.append(QJsonObject{{"role", d.role},
-                                {"path", d.path},
-                                {"fingerprint", d.fingerprint.isEmpty() ? QJsonValue() : QJsonValue(d.fingerprint)},
-                                {"runs", ids_json(d.run_ids)}});
+    datasets.append(QJsonObject{
+        {"role", d.role},
+        {"path", d.path},
+        {"fingerprint", d.fingerprint.isEmpty() ? QJsonValue() : QJsonValue(d.fingerprint)},
+        {"runs", ids_json(d.run_ids)}});
   bool with_metrics = false;
   for (const auto& run : content.runs) with_metrics = with_metrics || !run.metrics.empty();
   for (const auto& run : content.runs) runs.append(run_json(run, with_metrics));

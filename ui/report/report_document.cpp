@@ -51,7 +51,8 @@ void add_curve_figures(const ReportContent& content, std::vector<ReportFigure>& 
   for (const auto& run : content.runs) records.push_back(run.record);
   // Up to ten runs get a colour each; a bigger sweep is coloured by rank so it stays readable.
   const QString color_by = records.size() > 10 ? "rank" : QString();
-  const auto curves = plots::curve_runs(records, content.train_curves, content.val_curves, color_by);
+  const auto curves =
+      plots::curve_runs(records, content.train_curves, content.val_curves, color_by);
   const bool any_train = std::any_of(curves.begin(), curves.end(),
                                      [](const plots::CurveRun& c) { return !c.train_y.isEmpty(); });
   const bool any_val = std::any_of(curves.begin(), curves.end(),
@@ -64,16 +65,16 @@ void add_curve_figures(const ReportContent& content, std::vector<ReportFigure>& 
     options.show_validation = false;
     options.color_by = color_by;
     plots::draw_curves(&plot, curves, options);
-    figures.push_back(render(plot, "train-loss",
-                             "Training loss by step, EMA-smoothed (weight 0.6), one line per run."));
+    figures.push_back(render(
+        plot, "train-loss", "Training loss by step, EMA-smoothed (weight 0.6), one line per run."));
   }
   if (any_val) {
     plots::CurveOptions options;
     options.show_train = false;
     options.color_by = color_by;
     plots::draw_curves(&plot, curves, options);
-    figures.push_back(render(plot, "validation-loss",
-                             "Validation loss at each evaluation, one line per run."));
+    figures.push_back(
+        render(plot, "validation-loss", "Validation loss at each evaluation, one line per run."));
   }
 }
 
@@ -161,18 +162,20 @@ class Builder {
         best = &run;
     }
     QStringList status_text;
-    for (const auto& [name, count] : statuses) status_text << QString("%1 %2").arg(count).arg(q(name));
+    for (const auto& [name, count] : statuses)
+      status_text << QString("%1 %2").arg(count).arg(q(name));
     std::vector<QStringList> pairs{{"Runs", QString::number(c_.runs.size())},
                                    {"Status", status_text.join(", ")}};
     if (c_.sweep)
-      pairs.push_back({"Sweep", QString("#%1 %2 (%3 search, grid %4)")
-                                    .arg(c_.sweep->id)
-                                    .arg(q(c_.sweep->name), q(c_.sweep->search), q(c_.sweep->grid))});
+      pairs.push_back(
+          {"Sweep", QString("#%1 %2 (%3 search, grid %4)")
+                        .arg(c_.sweep->id)
+                        .arg(q(c_.sweep->name), q(c_.sweep->search), q(c_.sweep->grid))});
     if (best)
-      pairs.push_back({"Best validation loss",
-                       QString("%1 by %2 at step %3")
-                           .arg(format_loss(best->record.best_val_loss),
-                                c_.run_label(best->record.id), opt_int(best->record.best_val_step))});
+      pairs.push_back({"Best validation loss", QString("%1 by %2 at step %3")
+                                                   .arg(format_loss(best->record.best_val_loss),
+                                                        c_.run_label(best->record.id),
+                                                        opt_int(best->record.best_val_step))});
     if (!c_.pareto_front.empty()) {
       QStringList front;
       for (int64_t id : c_.pareto_front) front << QString("#%1").arg(id);
@@ -184,7 +187,8 @@ class Builder {
 
   void environment() {
     add(heading(2, "Environment", "environment"));
-    add(paragraph("The machine this report was generated on; each run's own host is in the run "
+    add(
+        paragraph("The machine this report was generated on; each run's own host is in the run "
                   "table's JSON and CSV exports.",
                   true));
     const auto& e = c_.environment;
@@ -200,7 +204,8 @@ class Builder {
 
   void provenance() {
     add(heading(2, "Base models and datasets", "provenance"));
-    ReportBlock t = table({"Role", "Path", "SHA-256 / fingerprint", "Runs"}, {false, false, false, false});
+    ReportBlock t =
+        table({"Role", "Path", "SHA-256 / fingerprint", "Runs"}, {false, false, false, false});
     for (const auto& m : c_.models)
       t.rows.push_back({"base model", m.path, m.hash.isEmpty() ? "–" : m.hash, kv_list(m.run_ids)});
     for (const auto& d : c_.datasets)
@@ -211,9 +216,10 @@ class Builder {
 
   void runs_table() {
     add(heading(2, "Runs", "runs"));
-    ReportBlock t = table({"ID", "Name", "Status", "Rank", "Alpha", "Targets", "LR", "Steps",
-                           "Best val (step)", "Final train", "Trainable", "Tokens/s"},
-                          {true, false, false, true, true, false, true, true, true, true, true, true});
+    ReportBlock t =
+        table({"ID", "Name", "Status", "Rank", "Alpha", "Targets", "LR", "Steps", "Best val (step)",
+               "Final train", "Trainable", "Tokens/s"},
+              {true, false, false, true, true, false, true, true, true, true, true, true});
     for (const auto& run : c_.runs) {
       const RunRecord& r = run.record;
       QString best = format_loss(r.best_val_loss);
@@ -233,7 +239,8 @@ class Builder {
       if (r.tags.empty() && r.notes.empty() && r.error_message.empty()) continue;
       QStringList tags;
       for (const auto& tag : r.tags) tags << q(tag);
-      notes.rows.push_back({QString::number(r.id), tags.join(", "), q(r.notes), q(r.error_message)});
+      notes.rows.push_back(
+          {QString::number(r.id), tags.join(", "), q(r.notes), q(r.error_message)});
     }
     if (!notes.rows.empty()) add(std::move(notes));
   }
@@ -258,9 +265,9 @@ class Builder {
     QCustomPlot plot;
     plot.resize(kFigureWidth, kFigureHeight);
     // A target set tried at one (rank, alpha) only has nothing to map: it goes into a table.
-    ReportBlock single = table({"Targets", "Rank", "Alpha", "Best val loss", "Run"},
-                               {false, true, true, true, false},
-                               "Target sets tried at a single rank and alpha");
+    ReportBlock single =
+        table({"Targets", "Rank", "Alpha", "Best val loss", "Run"},
+              {false, true, true, true, false}, "Target sets tried at a single rank and alpha");
     for (const auto& grid : c_.grids) {
       if (grid.cells.size() == 1) {
         const RankAlphaCell& cell = grid.cells.front();
@@ -274,11 +281,11 @@ class Builder {
       plots::draw_rank_alpha_heatmap(&plot, plots::heatmap_cells(grid.cells), options);
       QString slug = grid.targets;
       slug.replace(QRegularExpression("[^A-Za-z0-9]+"), "-");
-      add(figure_block(add_figure(render(
-          plot, "rank-alpha-" + slug,
-          QString("Best validation loss per rank (x) and alpha (y) for target set %1; "
-                  "lower is better, empty cells have no run.")
-              .arg(grid.targets.isEmpty() ? QString("–") : grid.targets)))));
+      add(figure_block(add_figure(
+          render(plot, "rank-alpha-" + slug,
+                 QString("Best validation loss per rank (x) and alpha (y) for target set %1; "
+                         "lower is better, empty cells have no run.")
+                     .arg(grid.targets.isEmpty() ? QString("–") : grid.targets)))));
     }
     if (!single.rows.empty()) add(std::move(single));
   }
@@ -307,29 +314,33 @@ class Builder {
     for (int64_t id : c_.pareto_front)
       for (const auto& p : c_.points)
         if (p.run_id == id)
-          t.rows.push_back({QString::number(id), q(p.name), QLocale::c().toString(qlonglong(p.trainable_params)),
+          t.rows.push_back({QString::number(id), q(p.name),
+                            QLocale::c().toString(qlonglong(p.trainable_params)),
                             format_loss(p.best_val_loss)});
     add(std::move(t));
   }
 
   void accounting() {
     add(heading(2, "Parameter accounting", "accounting"));
-    ReportBlock t = table({"ID", "Name", "Rank", "Targets", "Trainable", "Total", "Trainable %",
-                           "Adapter file"},
-                          {true, false, true, false, true, true, true, true});
+    ReportBlock t = table(
+        {"ID", "Name", "Rank", "Targets", "Trainable", "Total", "Trainable %", "Adapter file"},
+        {true, false, true, false, true, true, true, true});
     for (const auto& run : c_.runs) {
       const RunRecord& r = run.record;
       QString share = "–";
       if (r.trainable_params && r.total_params && *r.total_params > 0)
-        share = QString::number(100.0 * double(*r.trainable_params) / double(*r.total_params), 'f', 3);
-      t.rows.push_back({QString::number(r.id), q(r.name), opt_int(r.config.rank),
-                        r.config.targets.empty() ? "–" : q(r.config.targets),
-                        r.trainable_params ? QLocale::c().toString(qlonglong(*r.trainable_params)) : "–",
-                        r.total_params ? QLocale::c().toString(qlonglong(*r.total_params)) : "–", share,
-                        run.adapter_bytes ? format_bytes(*run.adapter_bytes) : "–"});
+        share =
+            QString::number(100.0 * double(*r.trainable_params) / double(*r.total_params), 'f', 3);
+      t.rows.push_back(
+          {QString::number(r.id), q(r.name), opt_int(r.config.rank),
+           r.config.targets.empty() ? "–" : q(r.config.targets),
+           r.trainable_params ? QLocale::c().toString(qlonglong(*r.trainable_params)) : "–",
+           r.total_params ? QLocale::c().toString(qlonglong(*r.total_params)) : "–", share,
+           run.adapter_bytes ? format_bytes(*run.adapter_bytes) : "–"});
     }
     add(std::move(t));
-    add(paragraph("Trainable counts the LoRA A and B matrices (every weight for a full fine-tune); "
+    add(
+        paragraph("Trainable counts the LoRA A and B matrices (every weight for a full fine-tune); "
                   "Total is the base model plus the adapter. The adapter file is "
                   "adapter_model.safetensors in the run's output folder, when it still exists.",
                   true));
@@ -357,7 +368,8 @@ class Builder {
   void blend_strips() {
     if (c_.blend_strips.empty()) return;
     add(heading(2, "Blend strips", "blends"));
-    add(paragraph("Stories sampled from the base model with several adapters at once; each strip "
+    add(
+        paragraph("Stories sampled from the base model with several adapters at once; each strip "
                   "keeps the prompt and seed and changes the adapter weights (λ).",
                   true));
     int index = 0;
@@ -379,8 +391,9 @@ class Builder {
       for (const auto& sample : strip.samples) {
         QStringList row;
         for (int i = 0; i < strip.adapter_labels.size(); ++i)
-          row << (size_t(i) < sample.adapters.size() ? QString::number(sample.adapters[i].weight, 'g', 3)
-                                                     : QString("–"));
+          row << (size_t(i) < sample.adapters.size()
+                      ? QString::number(sample.adapters[i].weight, 'g', 3)
+                      : QString("–"));
         row << q(sample.record.text);
         t.rows.push_back(row);
       }
@@ -390,7 +403,8 @@ class Builder {
 
   void reproducibility() {
     add(heading(2, "Reproducibility", "reproducibility"));
-    add(paragraph("Each run's configuration hash (the training config, keys sorted), its base "
+    add(
+        paragraph("Each run's configuration hash (the training config, keys sorted), its base "
                   "model and dataset hashes, and the exact command that trains it again. The "
                   "commands record the rerun in the same store; change --out to keep the "
                   "original adapter."));
@@ -398,7 +412,8 @@ class Builder {
                           {true, false, false, false, false});
     for (const auto& run : c_.runs) {
       const RunRecord& r = run.record;
-      t.rows.push_back({QString::number(r.id), q(r.name), r.config_hash.empty() ? "–" : q(r.config_hash),
+      t.rows.push_back({QString::number(r.id), q(r.name),
+                        r.config_hash.empty() ? "–" : q(r.config_hash),
                         r.base_model_hash.empty() ? "–" : q(r.base_model_hash),
                         r.dataset_fingerprint.empty() ? "–" : q(r.dataset_fingerprint)});
     }

@@ -22,11 +22,11 @@ struct ReportFigure {
 struct ReportBlock {
   enum class Kind { Heading, Paragraph, KeyValues, Table, Figure, Command, Sample };
   Kind kind = Kind::Paragraph;
-  int level = 1;      // Heading: 1 (title) .. 3
-  QString anchor;     // Heading: id for links inside the document
-  QString text;       // Heading, Paragraph, Command, Sample: the text; Table: a caption (may be "")
-  QString title;      // Sample: "#3 name · seed 7 · prompt"; Command: what it reruns
-  QStringList header;  // Table: column titles; KeyValues: unused
+  int level = 1;   // Heading: 1 (title) .. 3
+  QString anchor;  // Heading: id for links inside the document
+  QString text;    // Heading, Paragraph, Command, Sample: the text; Table: a caption (may be "")
+  QString title;   // Sample: "#3 name · seed 7 · prompt"; Command: what it reruns
+  QStringList header;             // Table: column titles; KeyValues: unused
   std::vector<QStringList> rows;  // Table rows / KeyValues pairs (key, value)
   std::vector<bool> numeric;      // Table: right-align these columns
   int figure = -1;                // Figure: index into ReportDocument::figures

@@ -51,10 +51,14 @@ std::optional<ReportFormat> report_format_for(const QString& path) {
 
 QString report_format_name(ReportFormat format) {
   switch (format) {
-    case ReportFormat::Html: return "HTML";
-    case ReportFormat::Pdf: return "PDF";
-    case ReportFormat::Markdown: return "Markdown";
-    case ReportFormat::Json: return "JSON";
+    case ReportFormat::Html:
+      return "HTML";
+    case ReportFormat::Pdf:
+      return "PDF";
+    case ReportFormat::Markdown:
+      return "Markdown";
+    case ReportFormat::Json:
+      return "JSON";
   }
   return {};
 }
@@ -80,9 +84,10 @@ QStringList existing_outputs(const QString& path, const ExportOptions& options) 
 
 void check_report_target(const QString& path) {
   if (!report_format_for(path))
-    throw Error(s(path) + ": unknown report format '" +
-                s(QFileInfo(path).suffix().isEmpty() ? "(no extension)" : "." + QFileInfo(path).suffix()) +
-                "' (" + s(report_extensions_text()) + ")");
+    throw Error(
+        s(path) + ": unknown report format '" +
+        s(QFileInfo(path).suffix().isEmpty() ? "(no extension)" : "." + QFileInfo(path).suffix()) +
+        "' (" + s(report_extensions_text()) + ")");
   require_writable_folder(path);
 }
 
@@ -93,7 +98,8 @@ ExportResult export_report(const ReportContent& content, const ReportDocument& d
   if (!options.replace) {
     const QStringList existing = existing_outputs(path, options);
     if (!existing.isEmpty())
-      throw Error(s(existing.first()) + ": exists already; choose another name or allow replacing it");
+      throw Error(s(existing.first()) +
+                  ": exists already; choose another name or allow replacing it");
   }
   ExportResult result;
   result.path = path;
@@ -117,7 +123,8 @@ ExportResult export_report(const ReportContent& content, const ReportDocument& d
       if (!QDir().mkpath(folder))
         throw Error(s(folder) + ": cannot create the folder for the report's images");
       write(path, md.markdown, result.files);
-      for (const auto& [name, png] : md.images) write(QDir(folder).filePath(name), png, result.files);
+      for (const auto& [name, png] : md.images)
+        write(QDir(folder).filePath(name), png, result.files);
       result.images = int(md.images.size());
       break;
     }

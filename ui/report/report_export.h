@@ -30,8 +30,8 @@ struct ExportOptions {
 struct ExportResult {
   QString path;
   ReportFormat format = ReportFormat::Html;
-  int pages = 0;   // PDF
-  int images = 0;  // figures embedded or written
+  int pages = 0;      // PDF
+  int images = 0;     // figures embedded or written
   QStringList files;  // every file written, the report first
 };
 

@@ -35,8 +35,7 @@ div.story { white-space: pre-wrap; background: #fbfaf6; border-left: 4px solid #
 )css";
 
 QString cell(const QString& text, bool numeric, const char* tag = "td") {
-  return QString("<%1%2>%3</%1>")
-      .arg(tag, numeric ? " class=\"num\"" : "", html_escape(text));
+  return QString("<%1%2>%3</%1>").arg(tag, numeric ? " class=\"num\"" : "", html_escape(text));
 }
 
 QString html_table(const ReportBlock& b) {
@@ -62,11 +61,21 @@ QString html_escape(const QString& text) {
   out.reserve(text.size() + text.size() / 8);
   for (QChar c : text) {
     switch (c.unicode()) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if ((c.unicode() < 0x20 && c != '\n' && c != '\t' && c != '\r') || c.unicode() == 0x7f ||
             c.unicode() == 0xfffe || c.unicode() == 0xffff)
@@ -83,8 +92,9 @@ QByteArray report_html(const ReportDocument& doc) {
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
   out += "<meta name=\"generator\" content=\"LoRA Lab\"/>\n";
   // Belt and braces: even text that escaped escaping could run no script and fetch nothing.
-  out += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "img-src data:; style-src 'unsafe-inline'\"/>\n";
+  out +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "img-src data:; style-src 'unsafe-inline'\"/>\n";
   out += "<title>" + html_escape(doc.title) + "</title>\n<style>" + kStyle + "</style>\n";
   out += "</head>\n<body>\n";
   QString nav;
@@ -99,7 +109,9 @@ QByteArray report_html(const ReportDocument& doc) {
           out += "<nav>" + nav + "</nav>\n";
           nav_written = true;
         }
-        out += QString("<h%1 id=\"%2\">%3</h%1>\n").arg(b.level).arg(html_escape(b.anchor), html_escape(b.text));
+        out += QString("<h%1 id=\"%2\">%3</h%1>\n")
+                   .arg(b.level)
+                   .arg(html_escape(b.anchor), html_escape(b.text));
         break;
       case ReportBlock::Kind::Paragraph:
         out += QString("<p%1>%2</p>\n").arg(b.small ? " class=\"note\"" : "", html_escape(b.text));
@@ -115,8 +127,9 @@ QByteArray report_html(const ReportDocument& doc) {
         break;
       case ReportBlock::Kind::Figure: {
         const ReportFigure& f = doc.figures.at(size_t(b.figure));
-        out += QString("<figure>\n<img src=\"data:image/png;base64,%1\" alt=\"%2\" width=\"%3\" "
-                       "height=\"%4\"/>\n<figcaption>%5</figcaption>\n</figure>\n")
+        out += QString(
+                   "<figure>\n<img src=\"data:image/png;base64,%1\" alt=\"%2\" width=\"%3\" "
+                   "height=\"%4\"/>\n<figcaption>%5</figcaption>\n</figure>\n")
                    .arg(QString::fromLatin1(f.png.toBase64()), html_escape(f.caption))
                    .arg(f.image.width())
                    .arg(f.image.height())
@@ -128,8 +141,8 @@ QByteArray report_html(const ReportDocument& doc) {
                html_escape(b.text) + "</code></pre>\n";
         break;
       case ReportBlock::Kind::Sample:
-        out += "<div class=\"sample-title\">" + html_escape(b.title) + "</div>\n<div class=\"story\">" +
-               html_escape(b.text) + "</div>\n";
+        out += "<div class=\"sample-title\">" + html_escape(b.title) +
+               "</div>\n<div class=\"story\">" + html_escape(b.text) + "</div>\n";
         break;
     }
   }
@@ -181,12 +194,10 @@ QString markdown_escape(const QString& text, bool table_cell) {
       out += "&gt;";
     else if (c.unicode() < 0x20 && c != '\t')
       out += QChar(0xfffd);
-    else if (kInline.contains(c))
-    {
+    else if (kInline.contains(c)) {
       out += QChar('\\');
       out += c;
-    }
-    else
+    } else
       out += c;
   }
   return out;

@@ -174,7 +174,8 @@ void ReportPage::reload_store() {
     RunQuery query;
     query.descending = true;
     for (const RunRecord& run : store.list_runs(query)) {
-      QString text = QString("#%1 %2 · %3").arg(run.id).arg(q(run.name), run_status_name(run.status));
+      QString text =
+          QString("#%1 %2 · %3").arg(run.id).arg(q(run.name), run_status_name(run.status));
       if (run.best_val_loss) text += QString(" · val %1").arg(*run.best_val_loss, 0, 'f', 4);
       auto* item = new QListWidgetItem(text, runs_);
       item->setData(kRunIdRole, QVariant::fromValue<qlonglong>(run.id));
@@ -326,7 +327,8 @@ void ReportPage::open_export_dialog() {
   if (!content_) return;
   QString folder = settings_.report_folder();
   if (folder.isEmpty() || !QFileInfo(folder).isDir()) folder = QDir::homePath();
-  QFileDialog dialog(this, tr("Export report"), QDir(folder).filePath(file_stem(content_->title) + ".html"));
+  QFileDialog dialog(this, tr("Export report"),
+                     QDir(folder).filePath(file_stem(content_->title) + ".html"));
   dialog.setAcceptMode(QFileDialog::AcceptSave);
   // We ask ourselves: the Markdown's image folder and the CSV files may exist too.
   dialog.setOption(QFileDialog::DontConfirmOverwrite, true);
@@ -354,14 +356,13 @@ bool ReportPage::export_to(const QString& path, bool with_csv) {
   }
   const QStringList existing = existing_outputs(path, options);
   if (!existing.isEmpty()) {
-    const bool replace = confirm_replace_
-                             ? confirm_replace_(existing)
-                             : QMessageBox::question(
-                                   this, tr("Replace files?"),
-                                   tr("These exist already and would be replaced:\n\n%1")
-                                       .arg(existing.join('\n')),
-                                   QMessageBox::Yes | QMessageBox::Cancel,
-                                   QMessageBox::Cancel) == QMessageBox::Yes;
+    const bool replace =
+        confirm_replace_
+            ? confirm_replace_(existing)
+            : QMessageBox::question(
+                  this, tr("Replace files?"),
+                  tr("These exist already and would be replaced:\n\n%1").arg(existing.join('\n')),
+                  QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Yes;
     if (!replace) {
       set_status(tr("Not exported: %1 exists and was kept.").arg(existing.first()));
       return false;

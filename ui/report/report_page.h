@@ -1,8 +1,8 @@
 // ReportPage: choose what to report (a sweep, or runs ticked in a list, with or without blend
-// samples), see the A4 pages exactly as the PDF will have them, and Export to HTML, PDF, Markdown or
-// JSON (optionally with CSV files). The store is read on a worker thread; the figures and pages are
-// drawn on the GUI thread when the data arrives (QCustomPlot is a widget). The last export folder
-// is remembered; an existing file is replaced only after the person agrees.
+// samples), see the A4 pages exactly as the PDF will have them, and Export to HTML, PDF, Markdown
+// or JSON (optionally with CSV files). The store is read on a worker thread; the figures and pages
+// are drawn on the GUI thread when the data arrives (QCustomPlot is a widget). The last export
+// folder is remembered; an existing file is replaced only after the person agrees.
 #pragma once
 #include <QFutureWatcher>
 #include <QWidget>

@@ -21,7 +21,7 @@ namespace loralab::ui {
 namespace {
 
 constexpr double kUnitsPerInch = 600;
-constexpr double kPageWidth = 210.0 / 25.4 * kUnitsPerInch;   // A4
+constexpr double kPageWidth = 210.0 / 25.4 * kUnitsPerInch;  // A4
 constexpr double kPageHeight = 297.0 / 25.4 * kUnitsPerInch;
 constexpr double kMargin = 18.0 / 25.4 * kUnitsPerInch;
 constexpr double kFooter = 8.0 / 25.4 * kUnitsPerInch;  // below the content area
@@ -133,8 +133,8 @@ struct ReportPages::Layout {
   Page& page() { return pages.back(); }
   void place(int row, bool is_figure, double top, double bottom) {
     const double to_points = 72.0 / kUnitsPerInch;
-    placements.push_back({block, row, is_figure, int(pages.size()) - 1, top * to_points,
-                          bottom * to_points});
+    placements.push_back(
+        {block, row, is_figure, int(pages.size()) - 1, top * to_points, bottom * to_points});
   }
   void new_page() {
     pages.emplace_back();
@@ -261,8 +261,8 @@ struct ReportPages::Layout {
       }
       return std::pair{cells, lines * lh + 2 * pad};
     };
-    auto draw_row = [&](const std::vector<QStringList>& cells, double height, FontId f, bool is_header,
-                        int row_index) {
+    auto draw_row = [&](const std::vector<QStringList>& cells, double height, FontId f,
+                        bool is_header, int row_index) {
       double x = kMargin;
       if (is_header || key_values)
         fill(QRectF(kMargin, y, key_values ? widths[0] : kContentWidth, height), kHeaderFill);
@@ -273,7 +273,8 @@ struct ReportPages::Layout {
         double ty = y + pad;
         for (const QString& l : cells[c]) {
           const double tx = right ? x + widths[c] - pad - text_width(f, l) : x + pad;
-          text(tx, ty, l, key_values && c == 0 ? kTableBold : f, key_values && c == 0 ? kGrey : kText);
+          text(tx, ty, l, key_values && c == 0 ? kTableBold : f,
+               key_values && c == 0 ? kGrey : kText);
           ty += lh;
         }
         x += widths[c];
@@ -347,7 +348,8 @@ struct ReportPages::Layout {
     y += pt(2);
     // The box is drawn per page piece, so a command longer than a page still reads.
     double piece_top = y;
-    page().ops.push_back({Op::Kind::Fill, QRectF(kMargin, y, kContentWidth, 0), {}, kBody, kCodeFill, -1});
+    page().ops.push_back(
+        {Op::Kind::Fill, QRectF(kMargin, y, kContentWidth, 0), {}, kBody, kCodeFill, -1});
     size_t fill_index = page().ops.size() - 1;
     y += pad;
     const double lh = line_height(kMono);
@@ -356,7 +358,8 @@ struct ReportPages::Layout {
         page().ops[fill_index].rect.setHeight(y + pad - piece_top);
         new_page();
         piece_top = y;
-        page().ops.push_back({Op::Kind::Fill, QRectF(kMargin, y, kContentWidth, 0), {}, kBody, kCodeFill, -1});
+        page().ops.push_back(
+            {Op::Kind::Fill, QRectF(kMargin, y, kContentWidth, 0), {}, kBody, kCodeFill, -1});
         fill_index = page().ops.size() - 1;
         y += pad;
       }
@@ -411,11 +414,15 @@ struct ReportPages::Layout {
     for (int i = 0; i < n; ++i) {
       auto& ops = pages[size_t(i)].ops;
       const double top = kPageHeight - kMargin - line_height(kFooterFont) + pt(4);
-      ops.push_back({Op::Kind::Line, QRectF(QPointF(kMargin, top - pt(3)),
-                                            QPointF(kMargin + kContentWidth, top - pt(3))),
-                     {}, kBody, kRule, -1});
-      const QString left = QFontMetricsF(fonts[kFooterFont])
-                               .elidedText(title, Qt::ElideRight, kContentWidth * 0.75);
+      ops.push_back(
+          {Op::Kind::Line,
+           QRectF(QPointF(kMargin, top - pt(3)), QPointF(kMargin + kContentWidth, top - pt(3))),
+           {},
+           kBody,
+           kRule,
+           -1});
+      const QString left =
+          QFontMetricsF(fonts[kFooterFont]).elidedText(title, Qt::ElideRight, kContentWidth * 0.75);
       ops.push_back({Op::Kind::Text, QRectF(kMargin, top + ascent(kFooterFont), 0, 0), left,
                      kFooterFont, kGrey, -1});
       const QString right = QString("page %1 of %2").arg(i + 1).arg(n);
@@ -455,7 +462,8 @@ struct ReportPages::Layout {
   }
 };
 
-ReportPages::ReportPages(const ReportDocument& doc) : layout_(std::make_unique<Layout>()), doc_(doc) {
+ReportPages::ReportPages(const ReportDocument& doc)
+    : layout_(std::make_unique<Layout>()), doc_(doc) {
   Layout& l = *layout_;
   for (const ReportBlock& b : doc.blocks) {
     l.block = int(&b - doc.blocks.data());
@@ -464,15 +472,29 @@ ReportPages::ReportPages(const ReportDocument& doc) : layout_(std::make_unique<L
         const size_t i = size_t(&b - doc.blocks.data());
         const bool next_is_figure =
             i + 1 < doc.blocks.size() && doc.blocks[i + 1].kind == ReportBlock::Kind::Figure;
-        l.heading(b, next_is_figure ? l.figure_height(doc.figures.at(size_t(doc.blocks[i + 1].figure))) : 0);
+        l.heading(b, next_is_figure
+                         ? l.figure_height(doc.figures.at(size_t(doc.blocks[i + 1].figure)))
+                         : 0);
         break;
       }
-      case ReportBlock::Kind::Paragraph: l.paragraph(b); break;
-      case ReportBlock::Kind::KeyValues: l.table({"", ""}, b.rows, {}, b.text, true); break;
-      case ReportBlock::Kind::Table: l.table(b.header, b.rows, b.numeric, b.text, false); break;
-      case ReportBlock::Kind::Figure: l.figure(b, doc.figures.at(size_t(b.figure))); break;
-      case ReportBlock::Kind::Command: l.command(b); break;
-      case ReportBlock::Kind::Sample: l.sample(b); break;
+      case ReportBlock::Kind::Paragraph:
+        l.paragraph(b);
+        break;
+      case ReportBlock::Kind::KeyValues:
+        l.table({"", ""}, b.rows, {}, b.text, true);
+        break;
+      case ReportBlock::Kind::Table:
+        l.table(b.header, b.rows, b.numeric, b.text, false);
+        break;
+      case ReportBlock::Kind::Figure:
+        l.figure(b, doc.figures.at(size_t(b.figure)));
+        break;
+      case ReportBlock::Kind::Command:
+        l.command(b);
+        break;
+      case ReportBlock::Kind::Sample:
+        l.sample(b);
+        break;
     }
   }
   if (l.pages.size() > 1 && l.pages.back().ops.empty()) l.pages.pop_back();

@@ -49,8 +49,8 @@ QStringList unflaggable_differences(const TrainSpec& spec) {
   };
   check(spec.beta1 != defaults.beta1 || spec.beta2 != defaults.beta2,
         QString("AdamW betas (%1, %2) have no flag; the command trains with (%3, %4)")
-            .arg(exact_number(spec.beta1), exact_number(spec.beta2),
-                 exact_number(defaults.beta1), exact_number(defaults.beta2)));
+            .arg(exact_number(spec.beta1), exact_number(spec.beta2), exact_number(defaults.beta1),
+                 exact_number(defaults.beta2)));
   check(spec.adam_eps != defaults.adam_eps,
         QString("AdamW eps %1 has no flag (the command uses %2)")
             .arg(exact_number(spec.adam_eps), exact_number(defaults.adam_eps)));
