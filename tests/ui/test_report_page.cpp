@@ -190,6 +190,26 @@ class TestReportPage : public QObject {
     QCOMPARE(reports, 10);
   }
 
+  void showing_the_page_rereads_the_store() {
+    loralab::ui::Settings settings(path("settings.ini"));
+    ReportPage page(settings);
+    page.set_store_path(store_path_);
+    page.select_runs({loose_run_});
+    QVERIFY(wait_preview(page));
+    const int before = page.run_list()->count();
+    {
+      ExperimentStore store(store_path_.toStdString());
+      add_run(store, "trained while the page was hidden", 2, 2, std::nullopt);
+    }
+    QSignalSpy ready(&page, &ReportPage::preview_ready);
+    page.show();  // showEvent re-reads the store
+    QCOMPARE(page.run_list()->count(), before + 1);
+    const auto chosen = page.selection().run_ids;
+    QCOMPARE(chosen, std::vector<int64_t>{loose_run_});  // the ticks survive the reload
+    // Nothing in the selection changed, but the list did: the preview is redrawn once.
+    QVERIFY(ready.wait(20000));
+  }
+
   void the_main_window_has_the_page() {
     loralab::ui::Settings settings(path("settings-window.ini"));
     settings.set_store_path(store_path_);

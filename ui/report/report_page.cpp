@@ -149,6 +149,7 @@ void ReportPage::build_ui() {
 
 void ReportPage::set_store_path(const QString& path) {
   store_path_ = path;
+  explicit_store_ = true;
   reload_store();
 }
 
@@ -156,6 +157,11 @@ void ReportPage::reload_store() {
   store_label_->setText(tr("Store: %1").arg(store_path_));
   const QSignalBlocker block_sweeps(sweeps_), block_runs(runs_);
   const QVariant old_sweep = sweeps_->currentData();
+  std::vector<int64_t> checked;
+  for (int i = 0; i < runs_->count(); ++i)
+    if (runs_->item(i)->checkState() == Qt::Checked)
+      checked.push_back(runs_->item(i)->data(kRunIdRole).toLongLong());
+  const bool first_load = loaded_signature_.isEmpty();
   sweeps_->clear();
   runs_->clear();
   if (!QFileInfo::exists(store_path_)) {
@@ -163,14 +169,17 @@ void ReportPage::reload_store() {
                    .arg(store_path_));
     return;
   }
+  QString signature = store_path_;
   try {
     StoreOptions options;
     options.create_if_missing = false;
     options.mark_interrupted = false;
     ExperimentStore store(store_path_.toStdString(), options);
-    for (const SweepRecord& sweep : store.sweeps())
+    for (const SweepRecord& sweep : store.sweeps()) {
       sweeps_->addItem(QString("#%1 %2 (%3)").arg(sweep.id).arg(q(sweep.name), q(sweep.grid)),
                        QVariant::fromValue<qlonglong>(sweep.id));
+      signature += '\n' + sweeps_->itemText(sweeps_->count() - 1);
+    }
     RunQuery query;
     query.descending = true;
     for (const RunRecord& run : store.list_runs(query)) {
@@ -180,7 +189,12 @@ void ReportPage::reload_store() {
       auto* item = new QListWidgetItem(text, runs_);
       item->setData(kRunIdRole, QVariant::fromValue<qlonglong>(run.id));
       item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-      item->setCheckState(Qt::Unchecked);
+      const bool was_checked = std::find(checked.begin(), checked.end(), run.id) != checked.end();
+      item->setCheckState(was_checked ? Qt::Checked : Qt::Unchecked);
+      signature += QString("\n%1 %2 %3")
+                       .arg(text)
+                       .arg(run.final_train_loss.value_or(-1))
+                       .arg(run.heartbeat_at.value_or(0), 0, 'f', 3);
     }
   } catch (const Error& error) {
     set_status(q(error.what()), true);
@@ -195,8 +209,19 @@ void ReportPage::reload_store() {
     return;
   }
   // With no sweep, start from the newest run so the preview shows something at once.
-  if (sweeps_->count() == 0 && runs_->count() > 0) runs_->item(0)->setCheckState(Qt::Checked);
-  schedule_preview();
+  if (first_load && sweeps_->count() == 0 && runs_->count() > 0)
+    runs_->item(0)->setCheckState(Qt::Checked);
+  // Coming back to the page re-reads the store; the preview is redrawn only when it changed.
+  if (signature != loaded_signature_ || !content_) schedule_preview();
+  loaded_signature_ = signature;
+}
+
+void ReportPage::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  const QString configured =
+      settings_.store_path().isEmpty() ? q(default_store_path()) : settings_.store_path();
+  if (!explicit_store_ && configured != store_path_) store_path_ = configured;
+  if (!loaded_signature_.isEmpty()) reload_store();
 }
 
 ReportSelection ReportPage::selection() const {

@@ -35,6 +35,7 @@ class ReportPage : public QWidget {
 
   // Reads the sweeps and runs of the store (settings' store path, or the engine's default).
   void reload_store();
+  // Uses `path` from now on instead of the preferences' store (tests, a store opened by hand).
   void set_store_path(const QString& path);
   QString store_path() const { return store_path_; }
 
@@ -60,6 +61,10 @@ class ReportPage : public QWidget {
   QListWidget* run_list() const { return runs_; }
   QComboBox* sweep_combo() const { return sweeps_; }
   QPushButton* export_button() const { return export_; }
+
+ protected:
+  // Re-reads the store (new runs, a store chosen in the preferences) each time the page shows.
+  void showEvent(QShowEvent* event) override;
 
  signals:
   void preview_ready(int pages);
@@ -96,6 +101,8 @@ class ReportPage : public QWidget {
   QFutureWatcher<Loaded> watcher_;
   int request_ = 0;  // a newer request makes an older answer stale
   bool pending_ = false;
+  bool explicit_store_ = false;
+  QString loaded_signature_;  // the sweeps and runs last listed
   std::shared_ptr<ReportContent> content_;
   std::unique_ptr<ReportDocument> document_;
   std::unique_ptr<ReportPages> pages_;
