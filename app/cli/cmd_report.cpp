@@ -20,9 +20,17 @@
 namespace loralab::cli {
 namespace {
 
+// Qt's note that it picked a runtime folder itself is noise on a headless command's stderr.
+QtMessageHandler previous_handler = nullptr;
+void quiet_handler(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+  if (message.startsWith("QStandardPaths: XDG_RUNTIME_DIR not set")) return;
+  if (previous_handler) previous_handler(type, context, message);
+}
+
 // QCustomPlot and the PDF writer need a QApplication; without a display it runs offscreen.
 std::unique_ptr<QApplication> offscreen_application() {
   if (QApplication::instance()) return nullptr;
+  previous_handler = qInstallMessageHandler(quiet_handler);
   const char* platform = std::getenv("QT_QPA_PLATFORM");
   const bool has_display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
   if ((!platform || !*platform) && !has_display) setenv("QT_QPA_PLATFORM", "offscreen", 1);
