@@ -7,7 +7,7 @@
 # usage: tests/ui/blend_screenshot.sh [BUILD_DIR] [OUT.png] [STEPS]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-build="${1:-$root/build}"
+build="$(cd "${1:-$root/build}" && pwd)"
 out="${2:-$PWD/blend_playground.png}"
 steps="${3:-30}"
 cli="$build/app/loralab-cli"

@@ -412,6 +412,16 @@ class TestBlendPage : public QObject {
     QCOMPARE(model->config().hidden_size, 32);
   }
 
+  void page_fits_a_laptop_screen() {
+    // The main window's minimum size is its widest page's: the playground must not force it.
+    loralab::ui::Settings settings(f_.settings_ini);
+    auto page = make_page(settings);
+    page->show();
+    const QSize minimum = page->minimumSizeHint();
+    QVERIFY2(minimum.width() <= 1000 && minimum.height() <= 700,
+             qPrintable(QString("%1x%2").arg(minimum.width()).arg(minimum.height())));
+  }
+
   void screenshot_with_three_adapters() {
     // Defaults: the fixture; the screenshot script points it at the bundled model and adapters
     // trained with loralab-cli, under Xvfb.
