@@ -470,6 +470,30 @@ class TestBlendPage : public QObject {
     QVERIFY(image.save(shot));
     QVERIFY(image.width() >= 1400);
     qInfo("blend playground screenshot: %s", qPrintable(shot));
+
+    // The other tabs too (SHOT-strip.png, SHOT-compare.png, SHOT-history.png), filled.
+    const QString stem = shot.left(shot.size() - 4);
+    QSignalSpy batches(page, &BlendPage::batch_finished);
+    page->max_tokens_box()->setValue(60);
+    page->strip_x()->setCurrentText(names[0]);
+    page->strip_y()->setCurrentText(names[1]);
+    page->run_strip();
+    QVERIFY(batches.wait(60000));
+    QVERIFY(window.grab().save(stem + "-strip.png"));
+    page->set_compare_blend(0, page->current_blend());
+    page->adapters()->row(names[2])->set_enabled(true);
+    page->set_compare_blend(1, page->current_blend());
+    page->run_compare();
+    QVERIFY(batches.wait(60000));
+    QVERIFY(window.grab().save(stem + "-compare.png"));
+    page->tabs()->setCurrentIndex(3);
+    page->history_view()->selectRow(0);
+    QSignalSpy reproduced(page, &BlendPage::reproduced);
+    page->regenerate(0);
+    QVERIFY(reproduced.wait(60000));
+    QVERIFY(reproduced.last().at(0).toBool());
+    QTest::qWait(100);
+    QVERIFY(window.grab().save(stem + "-history.png"));
   }
 };
 

@@ -305,7 +305,12 @@ QWidget* BlendPage::build_history_tab() {
   history_view_->setModel(history_model_);
   history_view_->setSelectionBehavior(QAbstractItemView::SelectRows);
   history_view_->setSelectionMode(QAbstractItemView::SingleSelection);
-  history_view_->horizontalHeader()->setStretchLastSection(true);
+  auto* header = history_view_->horizontalHeader();
+  header->setStretchLastSection(true);
+  header->setSectionResizeMode(HistoryModel::When, QHeaderView::ResizeToContents);
+  header->setSectionResizeMode(HistoryModel::Seed, QHeaderView::ResizeToContents);
+  header->resizeSection(HistoryModel::BlendColumn, 260);
+  header->resizeSection(HistoryModel::Prompt, 160);
   history_view_->verticalHeader()->setVisible(false);
   history_view_->setWordWrap(false);
   auto* buttons = new QHBoxLayout;

@@ -31,6 +31,8 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() >= samples_.size()) return {};
   const SampleRecord& sample = samples_.at(index.row());
   if (role == Qt::ToolTipRole && index.column() == Text) return QString::fromStdString(sample.text);
+  if (role == Qt::ToolTipRole && index.column() == BlendColumn)
+    return data(index, Qt::DisplayRole);  // the column is often narrower than a three-adapter blend
   if (role != Qt::DisplayRole) return {};
   switch (index.column()) {
     case When:
