@@ -19,6 +19,8 @@ constexpr const char* kModelDir = "train/model_dir";
 constexpr const char* kDatasetPath = "train/dataset_path";
 constexpr const char* kTrainSpec = "train/spec_json";
 constexpr const char* kSamplePrompt = "train/sample_prompt";
+constexpr const char* kBlendDirs = "blend/adapter_dirs";
+constexpr const char* kBlendPrompt = "blend/prompt";
 constexpr const char* kReportFolder = "report/folder";
 constexpr const char* kPlotByTokens = "plot/by_tokens";
 constexpr const char* kPlotLog = "plot/log_scale";
@@ -82,6 +84,12 @@ void Settings::set_train_spec_json(const QString& json) { settings_->setValue(kT
 
 QString Settings::sample_prompt() const { return settings_->value(kSamplePrompt).toString(); }
 void Settings::set_sample_prompt(const QString& prompt) { settings_->setValue(kSamplePrompt, prompt); }
+QStringList Settings::blend_adapter_dirs() const {
+  return settings_->value(kBlendDirs).toStringList();
+}
+void Settings::set_blend_adapter_dirs(const QStringList& dirs) { settings_->setValue(kBlendDirs, dirs); }
+QString Settings::blend_prompt() const { return settings_->value(kBlendPrompt).toString(); }
+void Settings::set_blend_prompt(const QString& prompt) { settings_->setValue(kBlendPrompt, prompt); }
 
 bool Settings::plot_by_tokens() const { return settings_->value(kPlotByTokens, false).toBool(); }
 void Settings::set_plot_by_tokens(bool by_tokens) { settings_->setValue(kPlotByTokens, by_tokens); }

@@ -4,6 +4,7 @@
 #include <QByteArray>
 #include <QSettings>
 #include <QString>
+#include <QStringList>
 #include <memory>
 
 namespace loralab::ui {
@@ -46,6 +47,11 @@ class Settings {
 
   QString sample_prompt() const;  // "" = the page's default
   void set_sample_prompt(const QString& prompt);
+  // Blend playground: the PEFT folders added to it (store runs are listed anew) and its prompt.
+  QStringList blend_adapter_dirs() const;
+  void set_blend_adapter_dirs(const QStringList& dirs);
+  QString blend_prompt() const;  // "" = the page's default
+  void set_blend_prompt(const QString& prompt);
 
   bool plot_by_tokens() const;
   QString report_folder() const;  // where the last report was exported; "" = the home folder

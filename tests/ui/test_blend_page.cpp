@@ -15,6 +15,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QTableView>
+#include <QToolButton>
 
 #include "loralab/blend_history.h"
 #include "loralab/lora.h"
@@ -410,6 +411,33 @@ class TestBlendPage : public QObject {
     QVERIFY2(written.last().at(1).toString().isEmpty(), qPrintable(written.last().at(1).toString()));
     auto model = loralab::Model::load(merged.toStdString());
     QCOMPARE(model->config().hidden_size, 32);
+  }
+
+  void added_folders_and_prompt_survive_a_restart() {
+    const QString ini = f_.dir.path() + "/restart.ini";
+    {
+      loralab::ui::Settings settings(ini);
+      settings.set_model_dir(f_.model_dir);
+      settings.set_store_path(f_.dir.path() + "/restart.sqlite");
+      BlendPage page(settings);
+      page.show();
+      QTRY_VERIFY_WITH_TIMEOUT(page.base_ready(), 20000);
+      page.add_adapter_folder(scifi_);
+      page.add_adapter_folder(mystery_);
+      page.prompt_edit()->setText("a dog");
+      emit page.prompt_edit()->editingFinished();
+      const QString name = page.add_adapter_folder(wrong_);
+      page.adapters()->row(name)->findChild<QToolButton*>()->click();  // removed again
+      settings.sync();
+    }
+    loralab::ui::Settings settings(ini);
+    QCOMPARE(settings.blend_adapter_dirs().size(), 2);
+    BlendPage page(settings);
+    page.show();
+    QVERIFY(page.adapters()->row("scifi") && page.adapters()->row("mystery"));
+    QVERIFY(!page.adapters()->row("wrong"));
+    QCOMPARE(page.prompt_edit()->text(), QString("a dog"));
+    QTRY_VERIFY_WITH_TIMEOUT(page.adapters()->row("scifi")->compatible(), 20000);
   }
 
   void page_fits_a_laptop_screen() {

@@ -139,6 +139,7 @@ QWidget* BlendPage::build_left() {
     adapters_->remove(name);
     controller_->remove_adapter(name);
     update_strip_choices();
+    remember_folders();
   });
   return left;
 }
@@ -212,6 +213,8 @@ QWidget* BlendPage::build_sampling() {
   connect(generate_, &QPushButton::clicked, this, &BlendPage::generate);
   connect(stop_, &QPushButton::clicked, this, &BlendPage::stop);
   connect(prompt_, &QLineEdit::returnPressed, this, &BlendPage::generate);
+  connect(prompt_, &QLineEdit::editingFinished, this,
+          [this] { settings_.set_blend_prompt(prompt_->text()); });
   auto* shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this);
   shortcut->setContext(Qt::WidgetWithChildrenShortcut);
   connect(shortcut, &QShortcut::activated, this, &BlendPage::generate);
@@ -418,6 +421,25 @@ void BlendPage::showEvent(QShowEvent* event) {
   if (store_path_.isEmpty())
     set_store_path(settings_.store_path().isEmpty() ? QString::fromStdString(default_store_path())
                                                     : settings_.store_path());
+  if (!settings_.blend_prompt().isEmpty()) prompt_->setText(settings_.blend_prompt());
+  QStringList gone;
+  for (const QString& dir : settings_.blend_adapter_dirs()) {
+    if (QFileInfo::exists(dir + "/adapter_config.json"))
+      add_adapter_folder(dir);
+    else
+      gone << dir;
+  }
+  if (!gone.isEmpty())
+    show_status(tr("Adapter folders no longer there, left out: %1").arg(gone.join(", ")), true);
+  remember_folders();
+}
+
+void BlendPage::remember_folders() {
+  if (!initialized_) return;  // before the first show the saved list has not been read yet
+  QStringList dirs;
+  for (auto* row : adapters_->rows())
+    if (!row->facts().run_id) dirs << row->facts().dir;
+  settings_.set_blend_adapter_dirs(dirs);
 }
 
 void BlendPage::update_buttons() {

@@ -142,6 +142,8 @@ class BlendPage : public QWidget {
   void open_export_dialog();
   void choose_base();
   void choose_folder();
+  // Saves the folders added by hand (not store runs) for the next start.
+  void remember_folders();
 
   Settings& settings_;
   BlendController* controller_ = nullptr;

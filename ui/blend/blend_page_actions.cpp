@@ -115,6 +115,7 @@ QString BlendPage::add_adapter_folder(const QString& dir, const QString& preferr
   AdapterFacts facts = read_adapter_facts(QDir(dir).absolutePath());
   facts.name = unique_name(preferred_name.isEmpty() ? facts.name : preferred_name);
   add_checked_row(facts);
+  remember_folders();
   return facts.name;
 }
 
