@@ -15,9 +15,13 @@ QString q(const std::string& text) { return QString::fromStdString(text); }
 // RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled. Numbers
 // are written so that they read back exactly.
 QString csv_field(const QString& text) {
-  if (!text.contains(QRegularExpression("[\",\r\n]")) && !text.startsWith(' ') &&
-      !text.endsWith(' '))
-    return text;
+  bool quote = !text.isEmpty() && (text.front() == ' ' || text.back() == ' ');
+  for (QChar c : text)
+    if (c == '"' || c == ',' || c == '\n' || c == '\r') {
+      quote = true;
+      break;
+    }
+  if (!quote) return text;
   QString quoted = text;
   quoted.replace("\"", "\"\"");
   return "\"" + quoted + "\"";
@@ -201,15 +205,33 @@ QByteArray runs_csv(const ReportContent& content) {
 }
 
 QByteArray metrics_csv(const ReportContent& content) {
-  CsvWriter w;
-  w.row({"run_id", "step", "tokens_seen", "wall_time", "train_loss", "val_loss", "lr", "grad_norm",
-         "tokens_per_second"});
-  for (const auto& run : content.runs)
-    for (const MetricRow& m : run.metrics)
-      w.row({QString::number(run.record.id), QString::number(m.step), csv(m.tokens_seen),
-             csv(m.wall_time), csv(m.train_loss), csv(m.val_loss), csv(m.lr), csv(m.grad_norm),
-             csv(m.tokens_per_second)});
-  return w.bytes();
+  // Numbers only (no field needs quoting): written straight into one buffer, as a sweep's rows
+  // run into the hundreds of thousands.
+  std::string out =
+      "run_id,step,tokens_seen,wall_time,train_loss,val_loss,lr,grad_norm,"
+      "tokens_per_second\r\n";
+  auto add = [&out](const std::optional<double>& v) {
+    out += ',';
+    if (v) append_exact_number(out, *v);
+  };
+  for (const auto& run : content.runs) {
+    const std::string id = std::to_string(run.record.id);
+    for (const MetricRow& m : run.metrics) {
+      out += id;
+      out += ',';
+      out += std::to_string(m.step);
+      out += ',';
+      if (m.tokens_seen) out += std::to_string(*m.tokens_seen);
+      add(m.wall_time);
+      add(m.train_loss);
+      add(m.val_loss);
+      add(m.lr);
+      add(m.grad_norm);
+      add(m.tokens_per_second);
+      out += "\r\n";
+    }
+  }
+  return QByteArray::fromStdString(out);
 }
 
 QByteArray report_json(const ReportContent& content) {

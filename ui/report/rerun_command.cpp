@@ -1,7 +1,6 @@
 // Stored run → `loralab-cli train` command; see rerun_command.h.
 #include "ui/report/rerun_command.h"
 
-#include <QRegularExpression>
 #include <charconv>
 
 #include "loralab/error.h"
@@ -84,18 +83,35 @@ QStringList unflaggable_differences(const TrainSpec& spec) {
 
 }  // namespace
 
-QString exact_number(double value) {
+void append_exact_number(std::string& out, double value) {
   // Shortest text that reads back exactly; plain decimals ("0.0003") while they stay short, else
   // the exponent form with its leading zeros dropped ("1e-12").
   char text[400];
   auto [end, error] = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
-  if (error == std::errc() && end - text <= 12) return QString::fromLatin1(text, int(end - text));
+  if (error == std::errc() && end - text <= 12) {
+    out.append(text, end);
+    return;
+  }
   auto [end2, error2] = std::to_chars(text, text + sizeof text, value);
-  if (error2 != std::errc()) return QString::number(value, 'g', 17);
-  QString general = QString::fromLatin1(text, int(end2 - text));
-  general.replace(QRegularExpression("e([+-])0+(\\d)"), "e\\1\\2");
-  general.replace("e+", "e");
-  return general;
+  if (error2 != std::errc()) {
+    out += QString::number(value, 'g', 17).toStdString();
+    return;
+  }
+  for (const char* c = text; c < end2; ++c) {
+    out += *c;
+    if (*c != 'e') continue;
+    if (c + 1 < end2 && (c[1] == '+' || c[1] == '-')) {
+      if (c[1] == '-') out += '-';
+      ++c;
+    }
+    while (c + 2 < end2 && c[1] == '0') ++c;  // keep the last digit
+  }
+}
+
+QString exact_number(double value) {
+  std::string text;
+  append_exact_number(text, value);
+  return QString::fromStdString(text);
 }
 
 QString shell_quote(const QString& argument) {

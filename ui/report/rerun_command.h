@@ -4,6 +4,7 @@
 #pragma once
 #include <QString>
 #include <QStringList>
+#include <string>
 
 #include "loralab/store.h"
 #include "ui/report/report_content.h"
@@ -18,7 +19,8 @@ RerunCommand rerun_command(const RunRecord& run, const QString& store_path);
 // POSIX shell quoting: bare when only safe characters, else in single quotes.
 QString shell_quote(const QString& argument);
 
-// The shortest decimal text that reads back as the same double.
+// The shortest decimal text that reads back as the same double ("0.0003", "1e-12").
 QString exact_number(double value);
+void append_exact_number(std::string& out, double value);
 
 }  // namespace loralab::ui
