@@ -15,6 +15,8 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QTableView>
+#include <atomic>
+#include <thread>
 #include <QToolButton>
 
 #include "loralab/blend_history.h"
@@ -411,6 +413,59 @@ class TestBlendPage : public QObject {
     QVERIFY2(written.last().at(1).toString().isEmpty(), qPrintable(written.last().at(1).toString()));
     auto model = loralab::Model::load(merged.toStdString());
     QCOMPARE(model->config().hidden_size, 32);
+  }
+
+  void samples_while_a_training_runs() {
+    // A training on another thread (its own model, as the Train page's worker has) neither stops
+    // the playground nor changes its text.
+    loralab::ui::Settings settings(f_.settings_ini);
+    auto page = make_page(settings);
+    page->seed_lock()->setChecked(false);
+    page->seed_box()->setValue(21);
+    page->adapters()->row("scifi")->set_enabled(true);
+    QVERIFY(wait_idle(*page));
+    page->seed_lock()->setChecked(true);
+    page->generate();
+    const SampleOutcome quiet = wait_story(*page);
+    QVERIFY(wait_idle(*page));
+
+    std::atomic<bool> training{true};
+    std::atomic<int> steps{0};
+    loralab::TrainControl control;
+    std::string train_error;
+    std::thread trainer([&] {
+      struct Count : loralab::TrainObserver {
+        std::atomic<int>* steps;
+        void on_step(const loralab::StepMetrics&) override { ++*steps; }
+      } count;
+      count.steps = &steps;
+      try {
+        auto model = loralab::Model::load(f_.model_dir.toStdString());
+        loralab::TrainSpec spec;
+        spec.data.path = f_.data.toStdString();
+        spec.out_dir = (f_.dir.path() + "/adapters/while").toStdString();
+        spec.seq_len = 32;
+        spec.batch = 4;
+        spec.steps = 100000;  // stopped below
+        spec.threads = 1;
+        loralab::train(*model, spec, &count, &control);
+      } catch (const std::exception& e) {
+        train_error = e.what();
+      }
+      training = false;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(steps.load() > 0 || !training.load(), 30000);
+    page->generate();
+    const SampleOutcome busy = wait_story(*page);
+    const int steps_during = steps.load();
+    const bool still_training = training.load();
+    control.stop = true;
+    trainer.join();
+    QVERIFY2(train_error.empty(), train_error.c_str());
+    QVERIFY(still_training);
+    QVERIFY(steps_during > 0);
+    QCOMPARE(busy.text, quiet.text);
+    QVERIFY(wait_idle(*page));
   }
 
   void added_folders_and_prompt_survive_a_restart() {
