@@ -83,24 +83,28 @@ QStringList write_adapters(const QString& model_dir, const QString& root) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen"
-                                                                   : qgetenv("QT_QPA_PLATFORM"));
+  qputenv("QT_QPA_PLATFORM",
+          qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
   QApplication app(argc, argv);
   QString model_dir = loralab::ui::bundled_model_dir();
   int repeats = 9, tokens = 256;
   const QStringList args = app.arguments();
   for (int i = 1; i + 1 < args.size(); i += 2) {
-    if (args[i] == "--model") model_dir = args[i + 1];
-    else if (args[i] == "--repeats") repeats = args[i + 1].toInt();
-    else if (args[i] == "--tokens") tokens = args[i + 1].toInt();
+    if (args[i] == "--model")
+      model_dir = args[i + 1];
+    else if (args[i] == "--repeats")
+      repeats = args[i + 1].toInt();
+    else if (args[i] == "--tokens")
+      tokens = args[i + 1].toInt();
     else {
       std::fprintf(stderr, "blend_bench: unknown option %s\n", qPrintable(args[i]));
       return 2;
     }
   }
   if (model_dir.isEmpty() || repeats < 1 || tokens < 1) {
-    std::fprintf(stderr, "blend_bench: no model (pass --model DIR; expected the bundled one at %s)"
-                         " or a non-positive --repeats / --tokens\n",
+    std::fprintf(stderr,
+                 "blend_bench: no model (pass --model DIR; expected the bundled one at %s)"
+                 " or a non-positive --repeats / --tokens\n",
                  qPrintable(loralab::ui::bundled_model_expected()));
     return 2;
   }
@@ -120,11 +124,13 @@ int main(int argc, char** argv) {
   QStringList names;
   for (const auto& dir : dirs) names << page.add_adapter_folder(dir);
   if (!wait_until([&] { return page.base_ready(); }, 60000) ||
-      !wait_until([&] {
-        for (const auto& n : names)
-          if (page.adapters()->row(n)->checking()) return false;
-        return true;
-      }, 60000)) {
+      !wait_until(
+          [&] {
+            for (const auto& n : names)
+              if (page.adapters()->row(n)->checking()) return false;
+            return true;
+          },
+          60000)) {
     std::fprintf(stderr, "blend_bench: the model or the adapters did not load: %s\n",
                  qPrintable(page.status_text()));
     return 1;
@@ -210,8 +216,8 @@ int main(int argc, char** argv) {
       result = sampler.generate_text(*tokenizer, page.prompt_edit()->text().toStdString(), spec);
     });
     thread.join();
-    direct_tokens_per_s.push_back(result.total_ms > 0 ? result.tokens.size() * 1000.0 / result.total_ms
-                                                      : 0);
+    direct_tokens_per_s.push_back(
+        result.total_ms > 0 ? result.tokens.size() * 1000.0 / result.total_ms : 0);
     direct_first_ms.push_back(result.first_token_ms);
   };
 
@@ -227,21 +233,24 @@ int main(int argc, char** argv) {
   const double first = median(three.release_first_ms);
   const double rate = median(three.tokens_per_s);
   const double rate_none = median(none.tokens_per_s);
-  std::printf("blend playground on %s, %d repetitions, up to %d new tokens (stories may end at EOS)\n",
-              qPrintable(model_dir), repeats, tokens);
+  std::printf(
+      "blend playground on %s, %d repetitions, up to %d new tokens (stories may end at EOS)\n",
+      qPrintable(model_dir), repeats, tokens);
   std::printf("  tokens per story (3 adapters): median %.0f\n",
               median(std::vector<double>(three.tokens.begin(), three.tokens.end())));
-  std::printf("  first token after slider release, GUI thread: %.1f ms (sampler's own: %.1f ms); "
-              "target <= 100 ms: %s\n",
-              first, median(three.worker_first_ms), first <= 100 ? "met" : "MISSED");
+  std::printf(
+      "  first token after slider release, GUI thread: %.1f ms (sampler's own: %.1f ms); "
+      "target <= 100 ms: %s\n",
+      first, median(three.worker_first_ms), first <= 100 ? "met" : "MISSED");
   std::printf("  streaming, 3 adapters enabled: %.0f tokens/s; target >= 300: %s\n", rate,
               rate >= 300 ? "met" : "MISSED");
   std::printf("  streaming, no adapter enabled: %.0f tokens/s; 3 adapters / none = %.2f\n",
               rate_none, rate_none > 0 ? rate / rate_none : 0.0);
   std::printf("  first token after release, no adapter: %.1f ms\n", median(none.release_first_ms));
   const double direct = median(direct_tokens_per_s);
-  std::printf("  plain Sampler on a thread, same 3 adapters: %.0f tokens/s, first token %.1f ms; "
-              "page path / plain = %.2f\n",
-              direct, median(direct_first_ms), direct > 0 ? rate / direct : 0.0);
+  std::printf(
+      "  plain Sampler on a thread, same 3 adapters: %.0f tokens/s, first token %.1f ms; "
+      "page path / plain = %.2f\n",
+      direct, median(direct_first_ms), direct > 0 ? rate / direct : 0.0);
   return first <= 100 && rate >= 300 ? 0 : 3;
 }

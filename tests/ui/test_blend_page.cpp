@@ -80,11 +80,14 @@ class TestBlendPage : public QObject {
     page->add_adapter_folder(wrong_);
     [&] { QTRY_VERIFY_WITH_TIMEOUT(page->base_ready(), 20000); }();
     [&] {
-      QTRY_VERIFY_WITH_TIMEOUT(!page->adapters()->rows().isEmpty() && [&] {
-        for (auto* row : page->adapters()->rows())
-          if (row->checking()) return false;
-        return true;
-      }(), 20000);
+      QTRY_VERIFY_WITH_TIMEOUT(
+          !page->adapters()->rows().isEmpty() &&
+              [&] {
+                for (auto* row : page->adapters()->rows())
+                  if (row->checking()) return false;
+                return true;
+              }(),
+          20000);
     }();
     page->prompt_edit()->setText("the cat");  // the fixture's tokenizer knows lowercase only
     page->max_tokens_box()->setValue(40);
@@ -227,9 +230,10 @@ class TestBlendPage : public QObject {
     QVERIFY(!stored.empty());
     QCOMPARE(QString::fromStdString(stored.front().text), first.text);
     QCOMPARE(stored.front().seed.value_or(-1), 1234);
-    const auto blend = loralab::ui::blend_from_json(QString::fromStdString(stored.front().blend_json));
-    const auto fairy = std::find_if(blend.begin(), blend.end(),
-                                    [](auto& e) { return e.name == "fairy_tales"; });
+    const auto blend =
+        loralab::ui::blend_from_json(QString::fromStdString(stored.front().blend_json));
+    const auto fairy =
+        std::find_if(blend.begin(), blend.end(), [](auto& e) { return e.name == "fairy_tales"; });
     QVERIFY(fairy != blend.end() && fairy->enabled && std::abs(fairy->weight - 0.7) < 1e-9);
     QCOMPARE(fairy->run_id.value_or(0), fairy_run_);
     QVERIFY(QString::fromStdString(stored.front().settings_json).contains("\"top_k\":40"));
@@ -385,13 +389,14 @@ class TestBlendPage : public QObject {
     const QString svd = f_.dir.path() + "/saved/svd";
     page->save_blend_as_adapter("svd", 4, svd);
     QVERIFY(written.wait(30000));
-    QVERIFY2(written.last().at(1).toString().isEmpty(), qPrintable(written.last().at(1).toString()));
+    QVERIFY2(written.last().at(1).toString().isEmpty(),
+             qPrintable(written.last().at(1).toString()));
     QVERIFY(QFile::exists(svd + "/adapter_config.json"));
     QVERIFY(QFile::exists(svd + "/adapter_model.safetensors"));
     QVERIFY2(page->status_text().contains("relative error"), qPrintable(page->status_text()));
     // The saved adapter joins the list and loads on the base.
-    QTRY_VERIFY_WITH_TIMEOUT(page->adapters()->row("svd") && !page->adapters()->row("svd")->checking(),
-                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        page->adapters()->row("svd") && !page->adapters()->row("svd")->checking(), 10000);
     QVERIFY(page->adapters()->row("svd")->compatible());
     QCOMPARE(page->adapters()->row("svd")->facts().rank, 4);
 
@@ -410,7 +415,8 @@ class TestBlendPage : public QObject {
     const QString merged = f_.dir.path() + "/merged";
     page->export_merged(merged, "f32");
     QVERIFY(written.wait(30000));
-    QVERIFY2(written.last().at(1).toString().isEmpty(), qPrintable(written.last().at(1).toString()));
+    QVERIFY2(written.last().at(1).toString().isEmpty(),
+             qPrintable(written.last().at(1).toString()));
     auto model = loralab::Model::load(merged.toStdString());
     QCOMPARE(model->config().hidden_size, 32);
   }
@@ -510,7 +516,8 @@ class TestBlendPage : public QObject {
     // trained with loralab-cli, under Xvfb.
     const QString shot = qEnvironmentVariable("LORALAB_BLEND_SHOT", f_.dir.path() + "/blend.png");
     const QString model_dir = qEnvironmentVariable("LORALAB_BLEND_MODEL", f_.model_dir);
-    QStringList dirs = qEnvironmentVariable("LORALAB_BLEND_ADAPTERS").split(':', Qt::SkipEmptyParts);
+    QStringList dirs =
+        qEnvironmentVariable("LORALAB_BLEND_ADAPTERS").split(':', Qt::SkipEmptyParts);
     const bool fixture = dirs.isEmpty();
     if (fixture) dirs = {fairy_, scifi_, mystery_};
     {
@@ -530,9 +537,10 @@ class TestBlendPage : public QObject {
                               qPrintable(page->model_dir() + ": " + page->status_text()), 30000);
     QStringList names;
     for (const auto& dir : dirs) names << page->add_adapter_folder(dir);
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(names.begin(), names.end(), [&](const QString& n) {
-      return !page->adapters()->row(n)->checking();
-    }), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(names.begin(), names.end(),
+                    [&](const QString& n) { return !page->adapters()->row(n)->checking(); }),
+        30000);
     const double weights[] = {0.7, 0.5, -0.2};
     page->seed_lock()->setChecked(false);
     for (int i = 0; i < names.size() && i < 3; ++i) {

@@ -143,9 +143,9 @@ void AdapterRow::update_info() {
   if (checking_) {
     text += tr(" · checking…");
   } else if (!compatible()) {
-    text = QString("<span style='color:#c03030'>%1</span><br>%2")
-               .arg(tr("Incompatible: %1").arg(facts_.reason.toHtmlEscaped()),
-                    text.toHtmlEscaped());
+    text =
+        QString("<span style='color:#c03030'>%1</span><br>%2")
+            .arg(tr("Incompatible: %1").arg(facts_.reason.toHtmlEscaped()), text.toHtmlEscaped());
   }
   info_->setText(text);
   info_->setToolTip(facts_.dir);
@@ -154,7 +154,7 @@ void AdapterRow::update_info() {
     const QSignalBlocker block(enable_);
     enable_->setChecked(false);
   }
-  enable_->setToolTip(usable ? tr("Use this adapter in the blend")
+  enable_->setToolTip(usable      ? tr("Use this adapter in the blend")
                       : checking_ ? tr("Checking the adapter against the base model…")
                                   : facts_.reason);
   slider_->setEnabled(usable);
@@ -266,8 +266,9 @@ void AdapterPanel::set_affinity(const QVector<AffinityScore>& scores) {
   double scale = 0.05;  // nats/token drawn at full width, at least
   for (const auto& score : scores) scale = std::max(scale, std::abs(score.delta));
   for (auto* candidate : rows()) {
-    const auto it = std::find_if(scores.begin(), scores.end(),
-                                 [&](const AffinityScore& s) { return s.name == candidate->name(); });
+    const auto it = std::find_if(scores.begin(), scores.end(), [&](const AffinityScore& s) {
+      return s.name == candidate->name();
+    });
     if (it == scores.end()) {
       candidate->bar_->set_value(std::nullopt, scale);
       candidate->bar_label_->setText(tr("affinity —"));

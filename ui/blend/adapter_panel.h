@@ -46,8 +46,8 @@ class AdapterRow : public QWidget {
   bool checking() const { return checking_; }
   double weight() const;
   bool enabled() const;
-  void set_weight(double weight);    // moves slider and spin box; emits weight_changed
-  void set_enabled(bool enabled);    // refused (stays off) when incompatible
+  void set_weight(double weight);  // moves slider and spin box; emits weight_changed
+  void set_enabled(bool enabled);  // refused (stays off) when incompatible
   BlendEntry entry() const;
 
   QCheckBox* enable_box() const { return enable_; }

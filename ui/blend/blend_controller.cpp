@@ -50,7 +50,8 @@ BlendController::~BlendController() {
 void BlendController::load_base(const QString& dir) {
   stop();
   BlendWorker* worker = worker_;
-  QMetaObject::invokeMethod(worker, [worker, dir] { worker->load_base(dir); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker, [worker, dir] { worker->load_base(dir); }, Qt::QueuedConnection);
 }
 
 void BlendController::check_adapters(const QVector<AdapterFacts>& candidates) {
@@ -61,8 +62,8 @@ void BlendController::check_adapters(const QVector<AdapterFacts>& candidates) {
 
 void BlendController::remove_adapter(const QString& name) {
   BlendWorker* worker = worker_;
-  QMetaObject::invokeMethod(worker, [worker, name] { worker->remove_adapter(name); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker, [worker, name] { worker->remove_adapter(name); }, Qt::QueuedConnection);
 }
 
 void BlendController::set_live(const QString& name, double weight, bool enabled) {
@@ -100,7 +101,9 @@ void BlendController::save_blend(const QVector<BlendInput>& inputs, const QStrin
   BlendWorker* worker = worker_;
   QMetaObject::invokeMethod(
       worker,
-      [worker, inputs, method, rank, out_dir] { worker->save_blend(inputs, method, rank, out_dir); },
+      [worker, inputs, method, rank, out_dir] {
+        worker->save_blend(inputs, method, rank, out_dir);
+      },
       Qt::QueuedConnection);
 }
 

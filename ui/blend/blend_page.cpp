@@ -99,21 +99,25 @@ QWidget* BlendPage::build_left() {
   auto* adapter_buttons = new QHBoxLayout;
   auto* add_folder = new QPushButton(style()->standardIcon(QStyle::SP_DirOpenIcon),
                                      tr("Add folder…"), adapter_box);
-  add_folder->setToolTip(tr("Add a PEFT adapter folder (adapter_config.json + "
-                            "adapter_model.safetensors)"));
+  add_folder->setToolTip(
+      tr("Add a PEFT adapter folder (adapter_config.json + "
+         "adapter_model.safetensors)"));
   connect(add_folder, &QPushButton::clicked, this, &BlendPage::choose_folder);
-  auto* refresh = new QPushButton(style()->standardIcon(QStyle::SP_BrowserReload),
-                                  tr("Store runs"), adapter_box);
-  refresh->setToolTip(tr("List again the finished runs of the experiment store that saved an "
-                         "adapter"));
+  auto* refresh = new QPushButton(style()->standardIcon(QStyle::SP_BrowserReload), tr("Store runs"),
+                                  adapter_box);
+  refresh->setToolTip(
+      tr("List again the finished runs of the experiment store that saved an "
+         "adapter"));
   connect(refresh, &QPushButton::clicked, this, &BlendPage::refresh_store);
   save_blend_ = new QPushButton(tr("Save blend as adapter…"), adapter_box);
-  save_blend_->setToolTip(tr("Write the enabled adapters at their λ as one PEFT adapter (cat, "
-                             "svd to a rank, or linear)"));
+  save_blend_->setToolTip(
+      tr("Write the enabled adapters at their λ as one PEFT adapter (cat, "
+         "svd to a rank, or linear)"));
   connect(save_blend_, &QPushButton::clicked, this, &BlendPage::open_save_dialog);
   export_merged_ = new QPushButton(tr("Export merged model…"), adapter_box);
-  export_merged_->setToolTip(tr("Write the base with the blend folded into its weights as a new "
-                                "Hugging Face model folder"));
+  export_merged_->setToolTip(
+      tr("Write the base with the blend folded into its weights as a new "
+         "Hugging Face model folder"));
   connect(export_merged_, &QPushButton::clicked, this, &BlendPage::open_export_dialog);
   adapter_buttons->addWidget(add_folder);
   adapter_buttons->addWidget(refresh);
@@ -176,9 +180,11 @@ QWidget* BlendPage::build_sampling() {
   repetition_->setToolTip(tr("1 = off; above 1 makes repeated tokens less likely"));
   auto* numbers = new QGridLayout;
   numbers->setHorizontalSpacing(6);
-  const std::pair<QString, QWidget*> fields[] = {
-      {tr("Max tokens"), max_tokens_}, {tr("Temperature"), temperature_}, {tr("Top-k"), top_k_},
-      {tr("Top-p"), top_p_},           {tr("Repetition"), repetition_}};
+  const std::pair<QString, QWidget*> fields[] = {{tr("Max tokens"), max_tokens_},
+                                                 {tr("Temperature"), temperature_},
+                                                 {tr("Top-k"), top_k_},
+                                                 {tr("Top-p"), top_p_},
+                                                 {tr("Repetition"), repetition_}};
   int index = 0;
   for (const auto& [label, widget] : fields) {
     numbers->addWidget(new QLabel(label, box), index / 3 * 2, index % 3);
@@ -193,8 +199,9 @@ QWidget* BlendPage::build_sampling() {
   seed_->setValue(1);
   seed_lock_ = new QCheckBox(tr("Lock"), box);
   seed_lock_->setChecked(true);
-  seed_lock_->setToolTip(tr("Locked: every generation uses this seed, and releasing a slider "
-                            "regenerates at once. Unlocked: each Generate draws a new seed."));
+  seed_lock_->setToolTip(
+      tr("Locked: every generation uses this seed, and releasing a slider "
+         "regenerates at once. Unlocked: each Generate draws a new seed."));
   auto* dice = new QToolButton(box);
   dice->setText(tr("New"));
   dice->setToolTip(tr("Draw a new seed"));
@@ -230,8 +237,9 @@ QWidget* BlendPage::build_story_tab() {
   auto* column = new QVBoxLayout(tab);
   story_ = story_view(tab);
   story_->setObjectName("story_view");
-  story_->setPlaceholderText(tr("Enable one or more adapters, set their λ and press Generate. "
-                                "With the seed locked, releasing a slider regenerates at once."));
+  story_->setPlaceholderText(
+      tr("Enable one or more adapters, set their λ and press Generate. "
+         "With the seed locked, releasing a slider regenerates at once."));
   stats_ = new QLabel(tab);
   stats_->setObjectName("story_stats");
   stats_->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -245,8 +253,9 @@ QWidget* BlendPage::build_compare_tab() {
   auto* column = new QVBoxLayout(tab);
   auto* top = new QHBoxLayout;
   compare_button_ = new QPushButton(tr("Compare"), tab);
-  compare_button_->setToolTip(tr("Sample blend A and blend B with the same prompt, settings and "
-                                 "seed"));
+  compare_button_->setToolTip(
+      tr("Sample blend A and blend B with the same prompt, settings and "
+         "seed"));
   connect(compare_button_, &QPushButton::clicked, this, &BlendPage::run_compare);
   top->addWidget(new QLabel(tr("Same prompt, settings and seed under two blends."), tab), 1);
   top->addWidget(compare_button_);
@@ -258,7 +267,8 @@ QWidget* BlendPage::build_compare_tab() {
     compare_label_[side] = new QLabel(tr("not set"), box);
     compare_label_[side]->setWordWrap(true);
     auto* take = new QPushButton(tr("Set from the sliders"), box);
-    connect(take, &QPushButton::clicked, this, [this, side] { set_compare_blend(side, current_blend()); });
+    connect(take, &QPushButton::clicked, this,
+            [this, side] { set_compare_blend(side, current_blend()); });
     auto* header = new QHBoxLayout;
     header->addWidget(compare_label_[side], 1);
     header->addWidget(take);
@@ -278,8 +288,9 @@ QWidget* BlendPage::build_strip_tab() {
   strip_x_ = new QComboBox(tab);
   strip_y_ = new QComboBox(tab);
   strip_button_ = new QPushButton(tr("Run strip"), tab);
-  strip_button_->setToolTip(tr("Sample the same seed at λ = 0, 0.25, 0.5, 0.75 and 1: the first "
-                               "adapter at 1 − λ, the second at λ"));
+  strip_button_->setToolTip(
+      tr("Sample the same seed at λ = 0, 0.25, 0.5, 0.75 and 1: the first "
+         "adapter at 1 − λ, the second at λ"));
   connect(strip_button_, &QPushButton::clicked, this, &BlendPage::run_strip);
   top->addWidget(new QLabel(tr("From"), tab));
   top->addWidget(strip_x_, 1);
@@ -320,8 +331,9 @@ QWidget* BlendPage::build_history_tab() {
   restore_button_ = new QPushButton(tr("Restore blend"), tab);
   restore_button_->setToolTip(tr("Set the sliders, prompt, settings and seed to the sample's"));
   regenerate_button_ = new QPushButton(tr("Regenerate"), tab);
-  regenerate_button_->setToolTip(tr("Sample again from the stored blend spec and compare the text "
-                                    "with the stored one"));
+  regenerate_button_->setToolTip(
+      tr("Sample again from the stored blend spec and compare the text "
+         "with the stored one"));
   auto selected_row = [this] {
     const auto rows = history_view_->selectionModel()->selectedRows();
     return rows.isEmpty() ? -1 : rows.first().row();
@@ -357,9 +369,9 @@ void BlendPage::connect_controller() {
   connect(controller_, &BlendController::base_loaded, this,
           [this](const QString& dir, const QString& summary) {
             base_ready_ = true;
-            base_label_->setText(QString("<b>%1</b><br>%2")
-                                     .arg(QFileInfo(dir).fileName().toHtmlEscaped(),
-                                          summary.toHtmlEscaped()));
+            base_label_->setText(
+                QString("<b>%1</b><br>%2")
+                    .arg(QFileInfo(dir).fileName().toHtmlEscaped(), summary.toHtmlEscaped()));
             base_label_->setToolTip(dir);
             show_status(tr("Base model loaded."));
             // Every adapter is checked again against the new base.
@@ -378,8 +390,8 @@ void BlendPage::connect_controller() {
   connect(controller_, &BlendController::base_failed, this,
           [this](const QString& dir, const QString& error) {
             base_ready_ = false;
-            base_label_->setText(tr("<span style='color:#c03030'>Cannot load %1</span>")
-                                     .arg(dir.toHtmlEscaped()));
+            base_label_->setText(
+                tr("<span style='color:#c03030'>Cannot load %1</span>").arg(dir.toHtmlEscaped()));
             show_status(error, true);
             update_buttons();
             emit base_changed(false);

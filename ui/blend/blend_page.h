@@ -155,8 +155,8 @@ class BlendPage : public QWidget {
   bool applying_blend_ = false;  // restoring a stored blend: slider commits do not regenerate
 
   Mode mode_ = Mode::Idle;
-  SampleJob story_job_;      // the live job being streamed (for the history record)
-  bool blend_moved_ = false; // the blend changed mid-story without a restart: do not record it
+  SampleJob story_job_;       // the live job being streamed (for the history record)
+  bool blend_moved_ = false;  // the blend changed mid-story without a restart: do not record it
   std::optional<SampleRecord> regenerating_;
   Blend compare_[2];
 

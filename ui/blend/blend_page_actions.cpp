@@ -40,8 +40,9 @@ void BlendPage::set_model_dir(const QString& dir) {
   model_dir_ = dir;
   base_ready_ = false;
   if (dir.isEmpty()) {
-    base_label_->setText(tr("No base model: the bundled model was not found and none is set in "
-                            "the preferences."));
+    base_label_->setText(
+        tr("No base model: the bundled model was not found and none is set in "
+           "the preferences."));
     update_buttons();
     return;
   }
@@ -92,9 +93,8 @@ void BlendPage::refresh_store() {
       const QString dir = QString::fromStdString(run.adapter_path);
       if (dir.isEmpty() || !QFileInfo::exists(dir + "/adapter_config.json")) continue;
       const auto rows = adapters_->rows();
-      if (std::any_of(rows.begin(), rows.end(), [&](AdapterRow* row) {
-            return QDir(row->facts().dir) == QDir(dir);
-          }))
+      if (std::any_of(rows.begin(), rows.end(),
+                      [&](AdapterRow* row) { return QDir(row->facts().dir) == QDir(dir); }))
         continue;
       AdapterFacts facts = read_adapter_facts(dir);
       facts.name = unique_name(run.name.empty() ? QString("run-%1").arg(run.id)
@@ -183,7 +183,8 @@ void BlendPage::generate_with_seed(std::optional<uint64_t> seed) {
   story_job_ = job;
   blend_moved_ = false;
   begin_story_view(story_, job.prompt);
-  stats_->setText(tr("Generating with %1, seed %2…").arg(blend_summary(job.blend)).arg(job.spec.seed));
+  stats_->setText(
+      tr("Generating with %1, seed %2…").arg(blend_summary(job.blend)).arg(job.spec.seed));
   adapters_->clear_affinity();
   tabs_->setCurrentIndex(0);
   start(Mode::Story, {job});
@@ -210,11 +211,20 @@ void BlendPage::on_weight_committed(const QString&) {
 void BlendPage::on_piece(int index, const QString& text) {
   QPlainTextEdit* view = nullptr;
   switch (mode_) {
-    case Mode::Story: view = story_; break;
-    case Mode::Compare: view = index < 2 ? compare_view_[index] : nullptr; break;
-    case Mode::Strip: view = index < kStripCells ? strip_view_[index] : nullptr; break;
-    case Mode::Regenerate: view = regenerated_; break;
-    case Mode::Idle: break;
+    case Mode::Story:
+      view = story_;
+      break;
+    case Mode::Compare:
+      view = index < 2 ? compare_view_[index] : nullptr;
+      break;
+    case Mode::Strip:
+      view = index < kStripCells ? strip_view_[index] : nullptr;
+      break;
+    case Mode::Regenerate:
+      view = regenerated_;
+      break;
+    case Mode::Idle:
+      break;
   }
   if (!view) return;
   if (view != pending_view_) flush_pieces();
@@ -254,8 +264,10 @@ void BlendPage::on_job_done(int index, const SampleOutcome& outcome) {
                               .arg(outcome.stop_reason);
   switch (mode_) {
     case Mode::Story:
-      stats_->setText(tr("%1 · seed %2 · %3").arg(blend_summary(story_job_.blend))
-                          .arg(story_job_.spec.seed).arg(figures));
+      stats_->setText(tr("%1 · seed %2 · %3")
+                          .arg(blend_summary(story_job_.blend))
+                          .arg(story_job_.spec.seed)
+                          .arg(figures));
       if (!outcome.cancelled) {
         adapters_->set_affinity(outcome.affinity);
         if (!blend_moved_) record_sample(story_job_, outcome);
@@ -280,7 +292,8 @@ void BlendPage::on_job_done(int index, const SampleOutcome& outcome) {
         emit reproduced(identical);
       }
       break;
-    case Mode::Idle: break;
+    case Mode::Idle:
+      break;
   }
 }
 
@@ -377,8 +390,9 @@ void BlendPage::restore_blend(int history_row) {
       show_status(tr("Restored sample #%1's blend, prompt, settings and seed.").arg(record.id));
   } catch (const std::exception& e) {
     applying_blend_ = false;
-    show_status(tr("Sample #%1 cannot be restored: %2").arg(record.id).arg(QString::fromUtf8(e.what())),
-                true);
+    show_status(
+        tr("Sample #%1 cannot be restored: %2").arg(record.id).arg(QString::fromUtf8(e.what())),
+        true);
   }
 }
 
@@ -404,8 +418,9 @@ void BlendPage::regenerate(int history_row) {
     reproduce_label_->setStyleSheet(QString());
     start(Mode::Regenerate, {job});
   } catch (const std::exception& e) {
-    show_status(tr("Sample #%1 cannot be regenerated: %2").arg(record.id).arg(QString::fromUtf8(e.what())),
-                true);
+    show_status(
+        tr("Sample #%1 cannot be regenerated: %2").arg(record.id).arg(QString::fromUtf8(e.what())),
+        true);
   }
 }
 
@@ -458,7 +473,8 @@ void BlendPage::run_strip() {
     job.blend = {from, to};
     job.affinity = false;
     jobs.push_back(job);
-    strip_label_[cell]->setText(tr("λ = %1   (%2)").arg(t, 0, 'f', 2).arg(blend_summary(job.blend)));
+    strip_label_[cell]->setText(
+        tr("λ = %1   (%2)").arg(t, 0, 'f', 2).arg(blend_summary(job.blend)));
     begin_story_view(strip_view_[cell], job.prompt);
   }
   tabs_->setCurrentIndex(2);
@@ -506,7 +522,8 @@ QLineEdit* folder_row(QDialog& dialog, QFormLayout* form, const QString& initial
 
 bool confirm_folder(QWidget* parent, const QString& dir) {
   if (dir.trimmed().isEmpty()) {
-    QMessageBox::warning(parent, QObject::tr("No folder"), QObject::tr("Choose a folder to write."));
+    QMessageBox::warning(parent, QObject::tr("No folder"),
+                         QObject::tr("Choose a folder to write."));
     return false;
   }
   const QDir folder(dir);
@@ -554,8 +571,8 @@ void BlendPage::open_export_dialog() {
   QDialog dialog(this);
   dialog.setWindowTitle(tr("Export merged model"));
   auto* form = new QFormLayout(&dialog);
-  form->addRow(new QLabel(tr("Base + %1, folded into the weights.").arg(blend_summary(current_blend())),
-                          &dialog));
+  form->addRow(new QLabel(
+      tr("Base + %1, folded into the weights.").arg(blend_summary(current_blend())), &dialog));
   auto* dtype = new QComboBox(&dialog);
   dtype->addItem(tr("As the base model is stored"), "");
   dtype->addItem("float32", "f32");

@@ -17,9 +17,9 @@ inline constexpr double kLambdaStep = 0.01;
 // One adapter's place in a blend. `name` is the playground's key for the adapter (unique per page).
 struct BlendEntry {
   QString name;
-  QString dir;                  // PEFT folder
-  std::optional<qint64> run_id; // the store run it came from, when it did
-  double weight = 1.0;          // λ
+  QString dir;                   // PEFT folder
+  std::optional<qint64> run_id;  // the store run it came from, when it did
+  double weight = 1.0;           // λ
   bool enabled = true;
 };
 using Blend = QVector<BlendEntry>;

@@ -26,8 +26,9 @@ void BlendWorker::load_base(const QString& dir) {
     if (model->folder().tokenizer_path)
       tokenizer = std::make_shared<Tokenizer>(Tokenizer::load(*model->folder().tokenizer_path));
     if (!tokenizer)
-      throw Error(dir.toStdString() + ": the model folder has no tokenizer.json (or vocab.json + "
-                                      "merges.txt), so no text can be sampled");
+      throw Error(dir.toStdString() +
+                  ": the model folder has no tokenizer.json (or vocab.json + "
+                  "merges.txt), so no text can be sampled");
     sampler_.reset();
     model_ = std::move(model);
     tokenizer_ = std::move(tokenizer);
@@ -119,7 +120,8 @@ void BlendWorker::set_live(const QString& name, double weight, bool enabled) {
   }
   // When idle this applies at once; while a batch runs it waits in the queue, and a live job
   // applies it itself between tokens.
-  QMetaObject::invokeMethod(this, [this] { apply_live_if_changed(); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      this, [this] { apply_live_if_changed(); }, Qt::QueuedConnection);
 }
 
 void BlendWorker::apply_live_if_changed() {
@@ -157,8 +159,9 @@ std::vector<int32_t> BlendWorker::prompt_ids(const std::string& prompt) const {
   const auto body = tokenizer_->encode(prompt, /*add_special_tokens=*/false);
   ids.insert(ids.end(), body.begin(), body.end());
   if (ids.empty())
-    throw Error("The prompt is empty and the model has no BOS token to start from: type a few "
-                "words into the prompt box.");
+    throw Error(
+        "The prompt is empty and the model has no BOS token to start from: type a few "
+        "words into the prompt box.");
   return ids;
 }
 

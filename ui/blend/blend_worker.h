@@ -65,8 +65,7 @@ class BlendWorker : public QObject {
  private:
   SampleOutcome run_job(qint64 batch, int index, const SampleJob& job);
   std::vector<int32_t> prompt_ids(const std::string& prompt) const;
-  QVector<AffinityScore> affinity(const std::vector<int32_t>& ids, size_t score_from,
-                                  qint64 batch);
+  QVector<AffinityScore> affinity(const std::vector<int32_t>& ids, size_t score_from, qint64 batch);
   void apply_blend(const Blend& blend);
   void apply_live_if_changed();
   void set_adapter(const std::string& name, double weight, bool enabled);
@@ -81,7 +80,7 @@ class BlendWorker : public QObject {
   std::atomic<qint64> wanted_batch_{0};
   std::atomic<bool> cancel_{false};
   mutable std::mutex state_mutex_;
-  std::map<QString, Applied> live_;     // latest slider state per adapter
+  std::map<QString, Applied> live_;  // latest slider state per adapter
   bool live_changed_ = false;
   std::map<QString, Applied> applied_;  // what the model holds now
 };

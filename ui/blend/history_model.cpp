@@ -60,11 +60,16 @@ QVariant HistoryModel::data(const QModelIndex& index, int role) const {
 QVariant HistoryModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
   switch (section) {
-    case When: return tr("When");
-    case BlendColumn: return tr("Blend");
-    case Seed: return tr("Seed");
-    case Prompt: return tr("Prompt");
-    case Text: return tr("Text");
+    case When:
+      return tr("When");
+    case BlendColumn:
+      return tr("Blend");
+    case Seed:
+      return tr("Seed");
+    case Prompt:
+      return tr("Prompt");
+    case Text:
+      return tr("Text");
   }
   return {};
 }

@@ -14,8 +14,8 @@ std::vector<SampleRecord> blend_samples(const std::string& store_path, int64_t l
   if (limit <= 0) throw Error("blend_samples: limit must be > 0, got " + std::to_string(limit));
   store_detail::Database db;
   db.open(store_path, /*create=*/false, /*busy_timeout_ms=*/2000);
-  if (db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'samples'") ==
-      0)
+  if (db.query_int(
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'samples'") == 0)
     throw Error(store_path + ": not a LoRA Lab experiment store (no samples table)");
   std::vector<SampleRecord> out;
   auto select = db.cached(
