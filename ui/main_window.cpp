@@ -18,6 +18,7 @@
 
 #include "loralab/store.h"
 #include "ui/preferences_dialog.h"
+#include "ui/compare/compare_page.h"
 #include "ui/settings.h"
 #include "ui/theme.h"
 #include "ui/train/train_page.h"
@@ -48,6 +49,8 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent) : QMainWindow(parent
   build_menus();
   train_page_ = new TrainPage(this);
   add_page(tr("Train"), style()->standardIcon(QStyle::SP_MediaPlay), train_page_);
+  add_page(tr("Sweeps & compare"), style()->standardIcon(QStyle::SP_FileDialogContentsView),
+           new ComparePage(settings_, train_page_, this));
   add_page(tr("Blend"), style()->standardIcon(QStyle::SP_MediaVolume), new BlendPage(settings_, this));
   build_status_bar();
 

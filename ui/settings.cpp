@@ -24,6 +24,10 @@ constexpr const char* kBlendPrompt = "blend/prompt";
 constexpr const char* kReportFolder = "report/folder";
 constexpr const char* kPlotByTokens = "plot/by_tokens";
 constexpr const char* kPlotLog = "plot/log_scale";
+constexpr const char* kCompareHidden = "compare/hidden_columns";
+constexpr const char* kCompareSweepForm = "compare/sweep_form";
+constexpr const char* kCompareQueueWorking = "compare/queue_working";
+constexpr const char* kCompareQueueRun = "compare/queue_run";
 
 }  // namespace
 
@@ -97,6 +101,24 @@ bool Settings::plot_log_scale() const { return settings_->value(kPlotLog, false)
 QString Settings::report_folder() const { return settings_->value(kReportFolder).toString(); }
 void Settings::set_report_folder(const QString& dir) { settings_->setValue(kReportFolder, dir); }
 void Settings::set_plot_log_scale(bool log_scale) { settings_->setValue(kPlotLog, log_scale); }
+
+QStringList Settings::compare_hidden_columns() const {
+  return settings_->value(kCompareHidden).toString().split(',', Qt::SkipEmptyParts);
+}
+bool Settings::has_compare_hidden_columns() const { return settings_->contains(kCompareHidden); }
+void Settings::set_compare_hidden_columns(const QStringList& keys) {
+  settings_->setValue(kCompareHidden, keys.join(','));
+}
+QString Settings::compare_sweep_form() const { return settings_->value(kCompareSweepForm).toString(); }
+void Settings::set_compare_sweep_form(const QString& form) { settings_->setValue(kCompareSweepForm, form); }
+bool Settings::compare_queue_working() const {
+  return settings_->value(kCompareQueueWorking, false).toBool();
+}
+void Settings::set_compare_queue_working(bool working) {
+  settings_->setValue(kCompareQueueWorking, working);
+}
+qint64 Settings::compare_queue_run() const { return settings_->value(kCompareQueueRun, 0).toLongLong(); }
+void Settings::set_compare_queue_run(qint64 run_id) { settings_->setValue(kCompareQueueRun, run_id); }
 
 void Settings::sync() { settings_->sync(); }
 

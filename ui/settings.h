@@ -61,6 +61,17 @@ class Settings {
   bool plot_log_scale() const;
   void set_plot_log_scale(bool log_scale);
 
+  // Sweeps & compare page: hidden run-table columns (keys), the sweep form, the queue runner.
+  QStringList compare_hidden_columns() const;
+  bool has_compare_hidden_columns() const;
+  void set_compare_hidden_columns(const QStringList& keys);
+  QString compare_sweep_form() const;
+  void set_compare_sweep_form(const QString& form);
+  bool compare_queue_working() const;
+  void set_compare_queue_working(bool working);
+  qint64 compare_queue_run() const;
+  void set_compare_queue_run(qint64 run_id);
+
   void sync();
 
  private:

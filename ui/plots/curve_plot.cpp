@@ -105,10 +105,11 @@ CurveDrawing draw_curves(QCustomPlot* plot, const std::vector<CurveRun>& runs,
     for (int i = 0; i < values.size(); ++i) {
       QColor color;
       if (values[i].isEmpty()) color = QColor(150, 150, 150);
-      else if (numeric) color = sequential_color(known.size() > 1 ? double(i) / (known.size() - 1) : 0.0);
+      // The ramp's bright yellow end vanishes on white: light mode stops short of it.
+      else if (numeric)
+        color = sequential_color((options.dark ? 1.0 : 0.82) *
+                                 (known.size() > 1 ? double(i) / (known.size() - 1) : 0.0));
       else color = category_color(i);
-      // The bright end of the ramp vanishes on white: darken it a little in light mode.
-      if (numeric && !options.dark && color.lightness() > 150) color = color.darker(125);
       value_colors.insert(values[i], color);
       const QString label = options.color_by + "=" +
                             (values[i].isEmpty() ? QObject::tr("not set") : values[i]);
@@ -174,23 +175,22 @@ CurveDrawing draw_curves(QCustomPlot* plot, const std::vector<CurveRun>& runs,
   else plot->xAxis->setRange(0, 10);
   fit_y(plot, options);
 
-  // The legend sits in a column of its own on the right, so it never hides the ends of curves.
-  const bool any_legend = plot->legend->itemCount() > 0;
-  plot->legend->setVisible(any_legend);
-  if (any_legend) {
+  // The legend gets a row of its own below the curves, filled across in columns, so it never
+  // hides the ends of curves and leaves the plot its full width.
+  const int entries = plot->legend->itemCount();
+  plot->legend->setVisible(entries > 0);
+  if (entries > 0) {
     plot->axisRect(0)->insetLayout()->take(plot->legend);
-    auto* side = new QCPLayoutGrid;  // legend on top, an empty stretching row below it
-    plot->plotLayout()->addElement(0, 1, side);
-    plot->plotLayout()->setColumnStretchFactor(0, 5);
-    plot->plotLayout()->setColumnStretchFactor(1, 0.001);
-    side->addElement(0, 0, plot->legend);
-    side->addElement(1, 0, new QCPLayoutGrid);
-    side->setRowStretchFactor(0, 0.001);
-    side->setRowStretchFactor(1, 1);
-    side->setRowSpacing(0);
-    plot->legend->setMargins(QMargins(6, 4, 6, 4));
+    plot->plotLayout()->addElement(1, 0, plot->legend);
+    plot->plotLayout()->setRowStretchFactor(0, 1);
+    plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    // The wrap must be set before the fill order rearranges the entries already there.
+    plot->legend->setWrap(std::max(1, std::min(options.legend_columns, entries)));
+    plot->legend->setFillOrder(QCPLegend::foColumnsFirst, true);
+    plot->legend->setMargins(QMargins(6, 2, 6, 2));
     plot->legend->setRowSpacing(0);
-    plot->legend->setIconSize(22, 10);
+    plot->legend->setColumnSpacing(10);
+    plot->legend->setIconSize(18, 10);
   }
   return drawing;
 }

@@ -130,10 +130,11 @@ HeatmapDrawing draw_rank_alpha_heatmap(QCustomPlot* plot, const std::vector<Heat
       label->setText(text);
       label->setFont(font);
       label->setClipToAxisRect(true);
-      const double t = (cell.value - low) / (high - low);
       // Bright cells (low loss) get dark text, dark cells light text.
-      label->setColor(sequential_color(1.0 - t).lightness() > 140 ? QColor(20, 20, 20)
-                                                                 : QColor(250, 250, 250));
+      const QColor cell_color(drawing.map->gradient().color(cell.value, QCPRange(low, high)));
+      const double luminance =
+          0.299 * cell_color.red() + 0.587 * cell_color.green() + 0.114 * cell_color.blue();
+      label->setColor(luminance > 128 ? QColor(20, 20, 20) : QColor(250, 250, 250));
       label->setProperty("run_id", qint64(cell.run_id));
     }
   }

@@ -46,6 +46,27 @@ QString hyperparameter_text(const RunRecord& run, const QString& key) {
   return {};
 }
 
+QStringList compact_run_names(const QStringList& names) {
+  if (names.size() < 2) return names;
+  std::vector<QStringList> words;
+  for (const QString& name : names) words.push_back(name.split(' ', Qt::SkipEmptyParts));
+  QStringList shared = words.front();
+  for (const QStringList& w : words)
+    shared.erase(std::remove_if(shared.begin(), shared.end(),
+                                [&](const QString& word) { return !w.contains(word); }),
+                 shared.end());
+  if (shared.isEmpty()) return names;
+  QStringList out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    QStringList kept;
+    for (const QString& word : words[i])
+      if (!shared.contains(word)) kept << word;
+    if (kept.isEmpty()) return names;  // two runs of the same name: keep them whole
+    out << kept.join(' ');
+  }
+  return out;
+}
+
 CurveXAxis curve_x_axis(CurveAxis axis) {
   switch (axis) {
     case CurveAxis::Step: return CurveXAxis::Step;
@@ -85,6 +106,10 @@ std::vector<CurveRun> curve_runs(const std::vector<RunRecord>& runs,
       fill(*it->second, curve.val_x, curve.val_y);
     out.push_back(std::move(curve));
   }
+  QStringList names;
+  for (const CurveRun& curve : out) names << curve.name;
+  names = compact_run_names(names);
+  for (size_t i = 0; i < out.size(); ++i) out[i].name = names[qsizetype(i)];
   return out;
 }
 
@@ -110,6 +135,10 @@ std::vector<ParetoRun> pareto_runs(const std::vector<RunRecord>& runs,
                                  [&](const ParetoPoint& p) { return p.run_id == run.id; });
     out.push_back(point);
   }
+  QStringList names;
+  for (const ParetoRun& point : out) names << point.name;
+  names = compact_run_names(names);
+  for (size_t i = 0; i < out.size(); ++i) out[i].name = names[qsizetype(i)];
   return out;
 }
 

@@ -17,11 +17,17 @@ const QStringList& color_by_keys();
 // nothing: an unknown key gives an empty text.
 QString hyperparameter_text(const RunRecord& run, const QString& key);
 
+// Names without the words every one of them shares ("sweep rank=4 alpha=8 targets=attention-qv"
+// and "sweep rank=8 alpha=8 targets=attention-qv" → "rank=4", "rank=8"), so a legend shows what
+// tells the runs apart. Fewer than two names, or a name left empty: unchanged.
+QStringList compact_run_names(const QStringList& names);
+
 CurveXAxis curve_x_axis(CurveAxis axis);
 CurveAxis store_curve_axis(CurveXAxis axis);
 
 // One CurveRun per run, in `runs` order, with its train and validation series picked by run id
-// from the store's curves() answers (either list may miss a run: that curve is then empty).
+// from the store's curves() answers (either list may miss a run: that curve is then empty). Names
+// are compacted (compact_run_names).
 std::vector<CurveRun> curve_runs(const std::vector<RunRecord>& runs,
                                  const std::vector<CurveSeries>& train,
                                  const std::vector<CurveSeries>& validation,
@@ -30,7 +36,7 @@ std::vector<CurveRun> curve_runs(const std::vector<RunRecord>& runs,
 std::vector<HeatmapCell> heatmap_cells(const std::vector<RankAlphaCell>& grid);
 
 // Every run with both trainable params and a best validation loss; on_front for those whose id is
-// in `front` (the store's pareto_front() over the same runs).
+// in `front` (the store's pareto_front() over the same runs). Names are compacted.
 std::vector<ParetoRun> pareto_runs(const std::vector<RunRecord>& runs,
                                    const std::vector<ParetoPoint>& front);
 

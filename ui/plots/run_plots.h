@@ -62,6 +62,7 @@ struct CurveOptions {
   bool log_y = false;
   bool dark = false;
   int max_legend_runs = 16;  // more runs: the legend lists colour groups instead of run names
+  int legend_columns = 3;    // the legend sits below the plot, this many entries a row
 };
 
 // What draw_curves() drew, for callers that want to know (tests, hover read-outs).
