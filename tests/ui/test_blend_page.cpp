@@ -12,6 +12,7 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSlider>
 #include <QSpinBox>
 #include <QTableView>
@@ -499,6 +500,27 @@ class TestBlendPage : public QObject {
     QVERIFY(!page.adapters()->row("wrong"));
     QCOMPARE(page.prompt_edit()->text(), QString("a dog"));
     QTRY_VERIFY_WITH_TIMEOUT(page.adapters()->row("scifi")->compatible(), 20000);
+  }
+
+  void a_bad_base_model_is_reported_not_fatal() {
+    loralab::ui::Settings settings(f_.settings_ini);
+    BlendPage page(settings);
+    QSignalSpy base(&page, &BlendPage::base_changed);
+    const QString missing = f_.dir.path() + "/no_such_model";
+    page.set_model_dir(missing);
+    const QString name = page.add_adapter_folder(scifi_);
+    QVERIFY(base.wait(20000));
+    QCOMPARE(base.last().at(0).toBool(), false);
+    QVERIFY2(page.status_text().contains("no_such_model"), qPrintable(page.status_text()));
+    QVERIFY(!page.generate_button()->isEnabled());
+    QVERIFY(!page.adapters()->row(name)->checking());
+    QVERIFY(!page.adapters()->row(name)->enable_box()->isEnabled());
+    page.generate();  // refused with a message, no crash
+    QVERIFY(page.status_text().contains("not loaded"));
+    // A good base afterwards checks the adapter again.
+    page.set_model_dir(f_.model_dir);
+    QTRY_VERIFY_WITH_TIMEOUT(page.base_ready(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(page.adapters()->row(name)->compatible(), 20000);
   }
 
   void page_fits_a_laptop_screen() {

@@ -393,7 +393,15 @@ void BlendPage::connect_controller() {
             base_label_->setText(
                 tr("<span style='color:#c03030'>Cannot load %1</span>").arg(dir.toHtmlEscaped()));
             show_status(error, true);
-            update_buttons();
+            // Rows waiting for this base would say "checking…" for ever.
+            for (auto* row : adapters_->rows()) {
+              if (!row->checking()) continue;
+              AdapterFacts facts = row->facts();
+              facts.compatible = false;
+              facts.reason = tr("no base model is loaded");
+              row->set_facts(facts);
+            }
+            update_strip_choices();
             emit base_changed(false);
           });
   connect(controller_, &BlendController::adapter_checked, this, [this](const AdapterFacts& facts) {
