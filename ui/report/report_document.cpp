@@ -21,6 +21,9 @@ namespace {
 constexpr int kFigureWidth = 900;
 constexpr int kFigureHeight = 480;
 constexpr double kFigureScale = 2.5;
+// The scale of the document being built (build_report_document's argument); figures are drawn on
+// the GUI thread only, one document at a time.
+thread_local double figure_scale = kFigureScale;
 
 QString q(const std::string& text) { return QString::fromStdString(text); }
 
@@ -39,7 +42,7 @@ ReportFigure render(QCustomPlot& plot, const QString& name, const QString& capti
   ReportFigure figure;
   figure.name = name;
   figure.caption = caption;
-  figure.image = plot.toPixmap(kFigureWidth, kFigureHeight, kFigureScale).toImage();
+  figure.image = plot.toPixmap(kFigureWidth, kFigureHeight, figure_scale).toImage();
   QBuffer buffer(&figure.png);
   buffer.open(QIODevice::WriteOnly);
   figure.image.save(&buffer, "PNG");
@@ -448,7 +451,8 @@ QString format_loss(const std::optional<double>& loss) {
   return loss ? QString::number(*loss, 'f', 4) : QString("–");
 }
 
-ReportDocument build_report_document(const ReportContent& content) {
+ReportDocument build_report_document(const ReportContent& content, FigureResolution resolution) {
+  figure_scale = resolution == FigureResolution::Print ? kFigureScale : 1.0;
   ReportDocument doc;
   Builder(content, doc).build();
   return doc;

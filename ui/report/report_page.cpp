@@ -155,6 +155,30 @@ void ReportPage::set_store_path(const QString& path) {
 
 void ReportPage::reload_store() {
   store_label_->setText(tr("Store: %1").arg(store_path_));
+  if (!QFileInfo::exists(store_path_)) {
+    sweeps_->clear();
+    runs_->clear();
+    set_status(tr("No experiment store at %1 yet: train with recording on, or run a sweep.")
+                   .arg(store_path_));
+    return;
+  }
+  // Read first; the lists change only once the store answered, so a store that is busy or
+  // unreadable for a moment leaves the lists (and the ticks in them) as they were.
+  std::vector<SweepRecord> sweeps;
+  std::vector<RunRecord> runs;
+  try {
+    StoreOptions options;
+    options.create_if_missing = false;
+    options.mark_interrupted = false;
+    ExperimentStore store(store_path_.toStdString(), options);
+    sweeps = store.sweeps();
+    RunQuery query;
+    query.descending = true;
+    runs = store.list_runs(query);
+  } catch (const Error& error) {
+    set_status(q(error.what()), true);
+    return;
+  }
   const QSignalBlocker block_sweeps(sweeps_), block_runs(runs_);
   const QVariant old_sweep = sweeps_->currentData();
   std::vector<int64_t> checked;
@@ -164,41 +188,24 @@ void ReportPage::reload_store() {
   const bool first_load = loaded_signature_.isEmpty();
   sweeps_->clear();
   runs_->clear();
-  if (!QFileInfo::exists(store_path_)) {
-    set_status(tr("No experiment store at %1 yet: train with recording on, or run a sweep.")
-                   .arg(store_path_));
-    return;
-  }
   QString signature = store_path_;
-  try {
-    StoreOptions options;
-    options.create_if_missing = false;
-    options.mark_interrupted = false;
-    ExperimentStore store(store_path_.toStdString(), options);
-    for (const SweepRecord& sweep : store.sweeps()) {
-      sweeps_->addItem(QString("#%1 %2 (%3)").arg(sweep.id).arg(q(sweep.name), q(sweep.grid)),
-                       QVariant::fromValue<qlonglong>(sweep.id));
-      signature += '\n' + sweeps_->itemText(sweeps_->count() - 1);
-    }
-    RunQuery query;
-    query.descending = true;
-    for (const RunRecord& run : store.list_runs(query)) {
-      QString text =
-          QString("#%1 %2 · %3").arg(run.id).arg(q(run.name), run_status_name(run.status));
-      if (run.best_val_loss) text += QString(" · val %1").arg(*run.best_val_loss, 0, 'f', 4);
-      auto* item = new QListWidgetItem(text, runs_);
-      item->setData(kRunIdRole, QVariant::fromValue<qlonglong>(run.id));
-      item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-      const bool was_checked = std::find(checked.begin(), checked.end(), run.id) != checked.end();
-      item->setCheckState(was_checked ? Qt::Checked : Qt::Unchecked);
-      signature += QString("\n%1 %2 %3")
-                       .arg(text)
-                       .arg(run.final_train_loss.value_or(-1))
-                       .arg(run.heartbeat_at.value_or(0), 0, 'f', 3);
-    }
-  } catch (const Error& error) {
-    set_status(q(error.what()), true);
-    return;
+  for (const SweepRecord& sweep : sweeps) {
+    sweeps_->addItem(QString("#%1 %2 (%3)").arg(sweep.id).arg(q(sweep.name), q(sweep.grid)),
+                     QVariant::fromValue<qlonglong>(sweep.id));
+    signature += '\n' + sweeps_->itemText(sweeps_->count() - 1);
+  }
+  for (const RunRecord& run : runs) {
+    QString text = QString("#%1 %2 · %3").arg(run.id).arg(q(run.name), run_status_name(run.status));
+    if (run.best_val_loss) text += QString(" · val %1").arg(*run.best_val_loss, 0, 'f', 4);
+    auto* item = new QListWidgetItem(text, runs_);
+    item->setData(kRunIdRole, QVariant::fromValue<qlonglong>(run.id));
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    const bool was_checked = std::find(checked.begin(), checked.end(), run.id) != checked.end();
+    item->setCheckState(was_checked ? Qt::Checked : Qt::Unchecked);
+    signature += QString("\n%1 %2 %3")
+                     .arg(text)
+                     .arg(run.final_train_loss.value_or(-1))
+                     .arg(run.heartbeat_at.value_or(0), 0, 'f', 3);
   }
   const int old_index = sweeps_->findData(old_sweep);
   if (old_index >= 0) sweeps_->setCurrentIndex(old_index);
@@ -309,7 +316,9 @@ void ReportPage::show_loaded() {
     return;
   }
   content_ = loaded.content;
-  document_ = std::make_unique<ReportDocument>(build_report_document(*content_));
+  // Screen-resolution figures keep the GUI thread's share short; Export draws them for print.
+  document_ =
+      std::make_unique<ReportDocument>(build_report_document(*content_, FigureResolution::Screen));
   pages_ = std::make_unique<ReportPages>(*document_);
   show_pages();
   export_->setEnabled(true);
@@ -395,7 +404,8 @@ bool ReportPage::export_to(const QString& path, bool with_csv) {
     options.replace = true;
   }
   try {
-    const ExportResult result = export_report(*content_, *document_, path, options);
+    const ReportDocument print = build_report_document(*content_, FigureResolution::Print);
+    const ExportResult result = export_report(*content_, print, path, options);
     try {
       ExperimentStore store(store_path_.toStdString());
       record_report_artifacts(store, *content_, result);
