@@ -101,6 +101,9 @@ class TestComparePage : public QObject {
 
   void sweep_trains_and_the_views_follow_the_store() {
     auto page = make_page();
+    // The page shares the main window with the others: it must not force the window wide.
+    QVERIFY2(page->minimumSizeHint().width() <= 920,
+             qPrintable(QString::number(page->minimumSizeHint().width())));
     SweepBuilder* b = page->builder();
     set_form(b, "2, 4, 8", "4,8,16");
     QCOMPARE(b->spec_text(), QString("rank=2,4,8;alpha=4,8,16;targets=attention-qv"));

@@ -14,6 +14,7 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QShowEvent>
 #include <QSplitter>
 #include <QTabWidget>
@@ -77,6 +78,10 @@ ComparePage::ComparePage(Settings& settings, TrainPage* train_page, QWidget* par
   scroll->setWidget(builder_);
   scroll->setWidgetResizable(true);
   scroll->setFrameShape(QFrame::NoFrame);
+  // The form scrolls up and down, never sideways: the column is as wide as the form needs.
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(builder_->minimumSizeHint().width() +
+                          scroll->verticalScrollBar()->sizeHint().width());
   auto* sweep_box = new QGroupBox(tr("New sweep"));
   (new QVBoxLayout(sweep_box))->addWidget(scroll);
   auto* queue_box = new QGroupBox(tr("Queue"));

@@ -18,7 +18,7 @@ namespace {
 
 QCustomPlot* make_plot(QWidget* parent) {
   auto* plot = new QCustomPlot(parent);
-  plot->setMinimumSize(300, 220);
+  plot->setMinimumSize(240, 200);
   plot->setNoAntialiasingOnDrag(true);
   return plot;
 }
@@ -39,7 +39,9 @@ void show_hint(QCustomPlot* plot, const QString& text, bool dark) {
 CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  // Two rows of controls: the panel shares the page's width with the table's other plots.
   auto* bar = new QHBoxLayout;
+  auto* bar2 = new QHBoxLayout;
   bar->addWidget(new QLabel(tr("Colour by"), this));
   color_by_ = new QComboBox(this);
   color_by_->setObjectName("color_by");
@@ -53,25 +55,27 @@ CurvesPanel::CurvesPanel(QWidget* parent) : QWidget(parent) {
   x_axis_->addItem(tr("tokens"), int(CurveAxis::TokensSeen));
   x_axis_->addItem(tr("wall time"), int(CurveAxis::WallTime));
   bar->addWidget(x_axis_);
-  bar->addWidget(new QLabel(tr("Smoothing"), this));
+  bar->addStretch();
+  bar2->addWidget(new QLabel(tr("Smoothing"), this));
   smoothing_ = new QSlider(Qt::Horizontal, this);
   smoothing_->setObjectName("smoothing");
   smoothing_->setRange(0, 99);
   smoothing_->setValue(60);
   smoothing_->setMaximumWidth(120);
   smoothing_->setToolTip(tr("Exponential moving average of the train loss (0 = raw)"));
-  bar->addWidget(smoothing_);
+  bar2->addWidget(smoothing_);
   smoothing_value_ = new QLabel(this);
   smoothing_value_->setMinimumWidth(28);
-  bar->addWidget(smoothing_value_);
+  bar2->addWidget(smoothing_value_);
   validation_ = new QCheckBox(tr("Validation"), this);
   validation_->setObjectName("show_validation");
   validation_->setChecked(true);
-  bar->addWidget(validation_);
+  bar2->addWidget(validation_);
   log_y_ = new QCheckBox(tr("Log"), this);
-  bar->addWidget(log_y_);
-  bar->addStretch();
+  bar2->addWidget(log_y_);
+  bar2->addStretch();
   layout->addLayout(bar);
+  layout->addLayout(bar2);
   plot_ = make_plot(this);
   plot_->setObjectName("curves_plot");
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -139,12 +143,12 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   bar->addWidget(new QLabel(tr("Target set"), this));
   targets_ = new QComboBox(this);
   targets_->setObjectName("heatmap_targets");
-  targets_->setMinimumContentsLength(18);
+  targets_->setMinimumContentsLength(14);
   targets_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
   bar->addWidget(targets_);
-  auto* note = new QLabel(tr("best validation loss per rank × alpha; lower is better"), this);
-  note->setEnabled(false);
-  bar->addWidget(note, 1);
+  targets_->setToolTip(tr("The best validation loss per rank × alpha among runs on this target "
+                          "set; lower is better"));
+  bar->addStretch();
   layout->addLayout(bar);
   plot_ = make_plot(this);
   plot_->setObjectName("heatmap_plot");

@@ -28,6 +28,7 @@ QueueView::QueueView(QWidget* parent) : QWidget(parent) {
   start_->setObjectName("queue_start");
   summary_ = new QLabel(this);
   summary_->setObjectName("queue_summary");
+  summary_->setWordWrap(true);
   top->addWidget(start_);
   top->addWidget(summary_, 1);
   layout->addLayout(top);
@@ -49,9 +50,13 @@ QueueView::QueueView(QWidget* parent) : QWidget(parent) {
   cancel_ = new QPushButton(tr("Cancel"), this);
   cancel_->setToolTip(tr("Queued runs never start; the run being trained stops with a checkpoint "
                          "and is not continued"));
-  up_ = new QPushButton(tr("Up"), this);
-  down_ = new QPushButton(tr("Down"), this);
+  up_ = new QPushButton(QStringLiteral("▲"), this);
+  up_->setToolTip(tr("Move the selected queued run up"));
+  down_ = new QPushButton(QStringLiteral("▼"), this);
+  down_->setToolTip(tr("Move the selected queued run down"));
   top_ = new QPushButton(tr("To top"), this);
+  top_->setToolTip(tr("Make the selected queued run the next one"));
+  for (auto* button : {up_, down_}) button->setMaximumWidth(36);
   retry_ = new QPushButton(tr("Retry"), this);
   retry_->setToolTip(tr("Queue the selected failed, interrupted or stopped runs again; they go on "
                         "from their checkpoint"));

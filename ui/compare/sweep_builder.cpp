@@ -98,14 +98,14 @@ SweepBuilder::SweepBuilder(QWidget* parent) : QWidget(parent) {
     auto* box = new QCheckBox(kTargetPresets[i], this);
     box->setObjectName("target_" + kTargetPresets[i]);
     box->setChecked(kTargetPresets[i] == "attention-qv");
-    targets->addWidget(box, i / 3, i % 3);
+    targets->addWidget(box, i / 2, i % 2);
     target_boxes_ << box;
     connect(box, &QCheckBox::toggled, this, [this] { debounce_->start(); });
   }
   custom_targets_ = new QLineEdit(this);
   custom_targets_->setPlaceholderText(tr("more: q_proj+o_proj, …"));
   custom_targets_->setToolTip(tr("Further target sets: module names joined by +, sets separated by commas"));
-  targets->addWidget(custom_targets_, 2, 0, 1, 3);
+  targets->addWidget(custom_targets_, 3, 0, 1, 2);
   connect(custom_targets_, &QLineEdit::textChanged, this, [this] { debounce_->start(); });
   form->addRow(tr("Targets"), targets);
   lr_ = make_edit(tr("Learning rate"), "", tr("e.g. 1e-4,3e-4 (empty: the Train page's)"),
