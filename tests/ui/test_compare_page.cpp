@@ -238,6 +238,10 @@ class TestComparePage : public QObject {
     const QString shot = QString(LORALAB_BUILD_DIR) + "/compare_page.png";
     QVERIFY(page->grab().save(shot));
     qInfo("screenshot: %s", qPrintable(shot));
+    page->plot_tabs()->setCurrentWidget(page->pareto());
+    page->select_runs({all_ids[4]});
+    QTest::qWait(200);
+    QVERIFY(page->grab().save(QString(LORALAB_BUILD_DIR) + "/compare_page_pareto.png"));
   }
 
   void queue_reorder_cancel_retry() {
