@@ -22,8 +22,8 @@
 #include "ui/settings.h"
 #include "ui/theme.h"
 #include "ui/train/train_page.h"
-#include "ui/blend/blend_page.h"
 #include "ui/report/report_page.h"
+#include "ui/blend/blend_page.h"
 
 namespace loralab::ui {
 
@@ -52,11 +52,11 @@ MainWindow::MainWindow(Settings& settings, QWidget* parent) : QMainWindow(parent
   add_page(tr("Sweeps & compare"), style()->standardIcon(QStyle::SP_FileDialogContentsView),
            new ComparePage(settings_, train_page_, this));
   add_page(tr("Blend"), style()->standardIcon(QStyle::SP_MediaVolume), new BlendPage(settings_, this));
+  add_page(tr("Reports"), style()->standardIcon(QStyle::SP_FileDialogDetailedView),
+           new ReportPage(settings_, this));
   build_status_bar();
 
   resize(1360, 860);
-  add_page(tr("Reports"), style()->standardIcon(QStyle::SP_FileDialogDetailedView),
-           new ReportPage(settings_, this));
   restoreGeometry(settings_.window_geometry());
   restoreState(settings_.window_state());
   apply_preferences();

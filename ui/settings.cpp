@@ -94,12 +94,12 @@ QStringList Settings::blend_adapter_dirs() const {
 void Settings::set_blend_adapter_dirs(const QStringList& dirs) { settings_->setValue(kBlendDirs, dirs); }
 QString Settings::blend_prompt() const { return settings_->value(kBlendPrompt).toString(); }
 void Settings::set_blend_prompt(const QString& prompt) { settings_->setValue(kBlendPrompt, prompt); }
+QString Settings::report_folder() const { return settings_->value(kReportFolder).toString(); }
+void Settings::set_report_folder(const QString& dir) { settings_->setValue(kReportFolder, dir); }
 
 bool Settings::plot_by_tokens() const { return settings_->value(kPlotByTokens, false).toBool(); }
 void Settings::set_plot_by_tokens(bool by_tokens) { settings_->setValue(kPlotByTokens, by_tokens); }
 bool Settings::plot_log_scale() const { return settings_->value(kPlotLog, false).toBool(); }
-QString Settings::report_folder() const { return settings_->value(kReportFolder).toString(); }
-void Settings::set_report_folder(const QString& dir) { settings_->setValue(kReportFolder, dir); }
 void Settings::set_plot_log_scale(bool log_scale) { settings_->setValue(kPlotLog, log_scale); }
 
 QStringList Settings::compare_hidden_columns() const {
