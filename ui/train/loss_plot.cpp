@@ -1,6 +1,8 @@
 // Live training curves; see loss_plot.h.
 #include "ui/train/loss_plot.h"
 
+#include "ui/plots/run_plots.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -296,22 +298,8 @@ void LossPlot::set_log_scale(bool log_scale) {
 }
 
 void LossPlot::set_dark(bool dark) {
-  const QColor fg = dark ? QColor(220, 220, 220) : QColor(30, 30, 30);
-  const QColor grid = dark ? QColor(70, 70, 70) : QColor(220, 220, 220);
-  plot_->setBackground(dark ? QColor(37, 37, 38) : QColor(Qt::white));
-  for (auto* rect : {plot_->axisRect(), speed_rect_}) {
-    for (auto* axis : rect->axes()) {
-      axis->setBasePen(QPen(fg));
-      axis->setTickPen(QPen(fg));
-      axis->setSubTickPen(QPen(fg));
-      axis->setTickLabelColor(fg);
-      axis->setLabelColor(fg);
-      axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-    }
-  }
-  plot_->legend->setBrush(Qt::NoBrush);
-  plot_->legend->setTextColor(fg);
-  plot_->legend->setBorderPen(Qt::NoPen);
+  plots::apply_theme(plot_, dark);  // every axis rect of the plot, the tokens/s one included
+  plot_->legend->setBrush(Qt::NoBrush);  // the legend sits in its own row above the curves
   val_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kVal,
                                         dark ? QColor(37, 37, 38) : QColor(Qt::white), 7));
   plot_->replot(QCustomPlot::rpQueuedReplot);
