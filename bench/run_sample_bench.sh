@@ -5,7 +5,9 @@
 # for small models by itself) and Python on one thread, so that choice can be judged.
 # Rounds interleave the variants so drifting machine load hits them alike; each variant's figure
 # is the median over rounds of its per-invocation medians. Prints the ratios against the targets
-# (issue 3): live/base ≥ 0.8, merged/base ≥ 0.97, engine base / Python base ≥ 2.
+# (issue 3): live/base ≥ 0.8, merged/base ≥ 0.97, engine base / Python base ≥ 2. It also runs the
+# engine base with LORALAB_DECODE=torch (single tokens through LibTorch operations instead of the
+# engine's decoding kernels) to show what the kernels bring.
 #
 # usage: bench/run_sample_bench.sh [--cli PATH] [--rounds 3] [--threads 2] [--adapters 3]
 #                                  [--new 256] [--repeats 5] [--precision fp32|bf16]
@@ -62,6 +64,7 @@ for ((round = 1; round <= rounds; ++round)); do
     "$cli" bench sample --json "${common[@]}" >>"$out/base.jsonl"
   fi
   "$python" "$here/python/sample_baseline.py" "${common[@]}" >>"$out/python.jsonl"
+  LORALAB_DECODE=torch "$cli" bench sample --json "${common[@]}" >>"$out/base_libtorch.jsonl"
   if ((threads > 1)); then
     "$cli" bench sample --json "${common[@]}" --decode-threads "$threads" >>"$out/base_all_threads.jsonl"
     "$python" "$here/python/sample_baseline.py" "${common[@]}" --threads 1 >>"$out/python_1_thread.jsonl"
@@ -78,7 +81,7 @@ def load(name):
             "cpu_tokens_per_s": statistics.median(r["cpu_tokens_per_s"] for r in rows),
             "rounds_tokens_per_s": [round(r["tokens_per_s"], 1) for r in rows]}
 import os
-names = ["base", "live", "merged", "python", "base_all_threads", "python_1_thread"]
+names = ["base", "live", "merged", "python", "base_libtorch", "base_all_threads", "python_1_thread"]
 v = {name: load(name) for name in names if os.path.exists(f"{out}/{name}.jsonl")}
 ratios = [
     (f"engine live-{adapters} / engine base", v["live"]["tokens_per_s"] / v["base"]["tokens_per_s"], 0.8),
@@ -87,7 +90,8 @@ ratios = [
 ]
 print(f"G1 sampling, {threads} threads, {precision}, tokens/s (median over rounds; per round in brackets)")
 labels = {"base": "engine base", "live": f"engine live {adapters}", "merged": f"engine merged {adapters}",
-          "python": "python base", "base_all_threads": f"engine base, decode {threads} thr",
+          "python": "python base", "base_libtorch": "engine base, LibTorch ops",
+          "base_all_threads": f"engine base, decode {threads} thr",
           "python_1_thread": "python base, 1 thread"}
 for name, label in labels.items():
     if name not in v:

@@ -93,6 +93,7 @@ int run_bench_sample(const std::vector<std::string>& argv) {
         {"repeats", spec.repeats}}},
       {"threads", r.threads},
       {"decode_threads", r.decode_threads},
+      {"decode_path", r.decode_path},
       {"tokens_per_s", r.tokens_per_s},
       {"first_token_ms", r.first_token_ms},
       {"step_ms", r.step_ms},
@@ -109,7 +110,7 @@ int run_bench_sample(const std::vector<std::string>& argv) {
     std::cout << "sample: " << r.tokens_per_s << " tokens/s, first token " << r.first_token_ms
               << " ms, " << r.step_ms << " ms/token (" << spec.adapters << " adapters"
               << (spec.merged ? ", merged" : "") << ", " << r.threads << " threads, decoding on "
-              << r.decode_threads << ")\n";
+              << r.decode_threads << ", " << r.decode_path << ")\n";
   }
   return 0;
 }

@@ -59,6 +59,7 @@ class TestCliBench : public QObject {
     QCOMPARE(o["generated_tokens"].toInt(), 16);
     QCOMPARE(o["threads"].toInt(), 1);
     QCOMPARE(o["decode_threads"].toInt(), 1);
+    QVERIFY2(o["decode_path"].toString().startsWith("kernels"), qPrintable(o["decode_path"].toString()));
     auto config = o["config"].toObject();
     QCOMPARE(config["hidden"].toInt(), 64);
     QCOMPARE(config["vocab"].toInt(), 256);
@@ -87,6 +88,15 @@ class TestCliBench : public QObject {
     QCOMPARE(o["config"].toObject()["merged"].toBool(), true);
     QCOMPARE(o["decode_threads"].toInt(), 2);
     QVERIFY(o["tokens_per_s"].toDouble() > 0);
+    // LORALAB_DECODE=torch sends single tokens through LibTorch operations, as bf16 does.
+    qputenv("LORALAB_DECODE", "torch");
+    auto libtorch = cli(QStringList{"sample", "--json", "--repeats", "1"} + kTiny);
+    qunsetenv("LORALAB_DECODE");
+    auto bf16 = cli(QStringList{"sample", "--json", "--repeats", "1", "--precision", "bf16"} + kTiny);
+    QVERIFY2(libtorch.exit_code == 0 && bf16.exit_code == 0, qPrintable(libtorch.err + bf16.err));
+    for (const auto* run : {&libtorch, &bf16})
+      QCOMPARE(QJsonDocument::fromJson(run->out.toUtf8()).object()["decode_path"].toString(),
+               QString("libtorch"));
   }
 
   void train_reports_timed_steps() {

@@ -62,6 +62,10 @@ struct SampleBenchResult {
   int generated_tokens = 0;        // per repetition
   int threads = 0;                 // process-wide intra-op threads
   int decode_threads = 0;          // intra-op threads the sampler generated with
+  // How single tokens were decoded: "kernels-avx2" / "kernels" (the engine's float32 decoding
+  // kernels, with or without AVX2+FMA) or "libtorch" (LibTorch operations: other dtypes, or
+  // LORALAB_DECODE=torch).
+  std::string decode_path;
 };
 
 // Sets the process-wide compute threads to spec.threads.

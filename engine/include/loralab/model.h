@@ -38,7 +38,8 @@ class Model {
   std::vector<float> logits(const std::vector<int32_t>& tokens) const;
   // Logits at the last position only (vocab_size floats).
   std::vector<float> last_logits(const std::vector<int32_t>& tokens) const;
-  // Same as logits(), computed one token at a time through the KV cache.
+  // Same as logits(), computed one token at a time through the KV cache with the sampler's
+  // decoding step (LibTorch operations instead when LORALAB_DECODE=torch is set).
   std::vector<float> logits_incremental(const std::vector<int32_t>& tokens) const;
 
   // Engine-internal access (the definition lives in engine/src/model/model_impl.h).

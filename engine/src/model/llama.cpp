@@ -64,6 +64,12 @@ std::pair<torch::Tensor, torch::Tensor> RotaryTable::cos_sin(int64_t start, int6
   return {cos_.narrow(0, start, length).to(dtype), sin_.narrow(0, start, length).to(dtype)};
 }
 
+std::pair<const float*, const float*> RotaryTable::rows(int64_t position) {
+  grow(position + 1);
+  const int64_t dim = cos_.size(1);
+  return {cos_.data_ptr<float>() + position * dim, sin_.data_ptr<float>() + position * dim};
+}
+
 namespace {
 
 // x (B, heads, T, hd); split-halves rotation as transformers' rotate_half, with the sign already

@@ -41,6 +41,9 @@ class RotaryTable {
   std::pair<torch::Tensor, torch::Tensor> cos_sin(int64_t start, int64_t length,
                                                   torch::ScalarType dtype);
   const torch::Tensor& inv_freq() const { return inv_freq_; }
+  // The float32 table rows of one position (head_dim floats each: cos, signed sin), grown as
+  // needed; valid until the next call that grows the tables.
+  std::pair<const float*, const float*> rows(int64_t position);
 
  private:
   void grow(int64_t positions);
@@ -109,6 +112,7 @@ class LlamaImpl : public torch::nn::Module {
   std::vector<std::pair<std::string, lora::LoraLinear>> projections() const;
   const ModelConfig& config() const { return config_; }
   torch::ScalarType dtype() const { return dtype_; }
+  RotaryTable& rotary() { return rotary_; }
 
   torch::Tensor embed_tokens;  // (V, H)
   std::vector<DecoderLayer> layers;

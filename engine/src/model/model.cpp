@@ -4,6 +4,7 @@
 #include "io/tensor_convert.h"
 #include "loralab/error.h"
 #include "loralab/safetensors.h"
+#include "sample/fast_decode.h"
 
 namespace loralab {
 
@@ -119,11 +120,19 @@ std::vector<float> Model::logits_incremental(const std::vector<int32_t>& tokens)
   std::lock_guard lock(impl_->forward_mutex);
   torch::NoGradGuard no_grad;
   auto ids = impl_->token_tensor(tokens);
+  const size_t vocab = static_cast<size_t>(impl_->config.vocab_size);
+  // The sampler's decoding step where it applies (float32), else LibTorch with the same cache.
   model::KVCache cache;
-  std::vector<torch::Tensor> rows;
-  for (int64_t t = 0; t < ids.size(1); ++t)
-    rows.push_back(impl_->net->forward(ids.narrow(1, t, 1), &cache));
-  return to_vector(torch::cat(rows, 1));
+  sample::FastDecoder decoder;
+  const bool fast = sample::fast_decode_enabled();
+  std::vector<float> out(tokens.size() * vocab);
+  for (int64_t t = 0; t < ids.size(1); ++t) {
+    float* row = out.data() + t * vocab;
+    if (fast && decoder.step(*impl_->net, cache, tokens[t], row)) continue;
+    auto logits = to_vector(impl_->net->forward(ids.narrow(1, t, 1), &cache));
+    std::copy(logits.begin(), logits.end(), row);
+  }
+  return out;
 }
 
 }  // namespace loralab

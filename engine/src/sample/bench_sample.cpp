@@ -14,6 +14,8 @@
 #include "loralab/runtime.h"
 #include "loralab/sampler.h"
 #include "model/model_impl.h"
+#include "sample/decode_kernels.h"
+#include "sample/fast_decode.h"
 
 namespace loralab {
 
@@ -153,6 +155,10 @@ SampleBenchResult run_sample_bench(const SampleBenchSpec& spec) {
   result.generated_tokens = spec.new_tokens;
   result.threads = compute_threads();
   result.decode_threads = sampler.generation_threads();
+  if (!sample::fast_decode_enabled() || !sample::FastDecoder::supports(*model->impl().net))
+    result.decode_path = "libtorch";
+  else
+    result.decode_path = sample::kernels::using_avx2() ? "kernels-avx2" : "kernels";
   return result;
 }
 

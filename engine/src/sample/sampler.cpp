@@ -13,6 +13,7 @@
 #include "loralab/tokenizer.h"
 #include "model/model_impl.h"
 #include "sample/decode_threads.h"
+#include "sample/fast_decode.h"
 #include "sample/sampling.h"
 #include "sample/text_stream.h"
 
@@ -47,6 +48,7 @@ struct Sampler::Impl {
   int threads = 0;             // 0: automatic (see Sampler::set_threads)
   int64_t parameters = 0;
   model::KVCache cache;        // buffers kept between generations; length reset each time
+  sample::FastDecoder decoder; // one-token steps after the prefill (float32 models)
   std::vector<float> logits;   // the current logits row
   std::vector<int32_t> sequence;  // prompt + generated so far
   // The adapter blend the cache was computed with: (name, λ if enabled else 0), merged flag.
@@ -90,10 +92,15 @@ struct Sampler::Impl {
   // Runs the newest token of `sequence` (`step_ids`, (1, 1)) through the cache, or the whole
   // sequence when the cache is empty or was computed under another adapter blend: a λ moved during
   // generation then applies from the next token on as if the text so far had been read with it.
-  // Leaves the last position's logits in `logits`.
+  // Leaves the last position's logits in `logits`. Single steps of a float32 model go through
+  // sample::FastDecoder; prefills, other dtypes and LORALAB_DECODE=torch use LibTorch.
   void forward(const torch::Tensor& step_ids) {
     auto& impl = model->impl();
     std::lock_guard lock(impl.forward_mutex);
+    if (cache.length > 0 && blend_unchanged() && sample::fast_decode_enabled()) {
+      logits.resize(static_cast<size_t>(impl.config.vocab_size));
+      if (decoder.step(*impl.net, cache, sequence.back(), logits.data())) return;
+    }
     torch::Tensor ids = step_ids;
     if (cache.length == 0 || !blend_unchanged()) {
       cache.length = 0;

@@ -1,0 +1,37 @@
+// One-token decoding step of a float32 LLaMA decoder without LibTorch operations: the same
+// computation as LlamaImpl::forward on a single new position with a KV cache (RMSNorm, q/k/v with
+// every live LoRA adapter, RoPE, grouped-query attention over the cache, o, SwiGLU, the head),
+// written over raw arrays with sample::kernels. It reads the modules' tensors and appends to the
+// same KVCache layout the LibTorch path uses, so the two can take turns on one cache (the
+// sampler prefills a prompt with LibTorch, then decodes here). Engine-internal.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model/llama.h"
+
+namespace loralab::sample {
+
+// False when LORALAB_DECODE=torch is set in the environment (read on every call): then the
+// sampler and Model::logits_incremental use LibTorch operations only, for comparisons.
+bool fast_decode_enabled();
+
+class FastDecoder {
+ public:
+  // Whether this path can run `net` as it is now: float32 weights, biases and live adapters,
+  // contiguous, in evaluation mode (training mode would apply adapter dropout).
+  static bool supports(const model::LlamaImpl& net);
+
+  // Runs `token` at position cache.length, appends its keys and values to the cache (growing it,
+  // contents kept, when full), advances cache.length and writes vocab_size float logits. Returns
+  // false without touching the cache when supports(net) is false.
+  bool step(model::LlamaImpl& net, model::KVCache& cache, int64_t token, float* logits);
+
+ private:
+  void project(const lora::LoraLinearImpl& layer, const float* in, float* out);
+  static void reserve(const model::LlamaImpl& net, model::KVCache& cache, int64_t positions);
+
+  std::vector<float> x_, normed_, q_, k_, v_, attended_, delta_, gate_, up_, scores_, low_rank_;
+};
+
+}  // namespace loralab::sample
