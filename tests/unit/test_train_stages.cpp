@@ -74,8 +74,10 @@ void check_growth_keeps_function(const Fixture& f, const loralab::TrainSpec& spe
   QCOMPARE(result.status, std::string("done"));
   QVERIFY(!before.empty() && !after.empty());
   QVERIFY2(max_abs_diff(before, base) > 1e-3, "stage 1 did not change the function");
+  // The grown factors are zero-padded, so only float32 summation order changes (GEMMs of another
+  // inner size; ~4e-6 with OpenBLAS's Haswell kernels on AMD EPYC): 1e-5, far below stage 1's change.
   const double diff = max_abs_diff(before, after);
-  QVERIFY2(diff < 1e-6, qPrintable(QString("logits moved by %1 at the growth").arg(diff)));
+  QVERIFY2(diff < 1e-5, qPrintable(QString("logits moved by %1 at the growth").arg(diff)));
   QCOMPARE(rec.steps.size(), size_t(spec.stages[0].steps + spec.stages[1].steps));
   QCOMPARE(rec.steps.front().rank, int64_t(4));
   QCOMPARE(rec.steps.back().rank, int64_t(8));
