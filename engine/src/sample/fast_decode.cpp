@@ -67,19 +67,20 @@ void FastDecoder::project(const lora::LoraLinearImpl& layer, const float* in, fl
   }
 }
 
-// Every layer's (1, nkv, capacity, hd) key and value buffers hold at least `positions`.
-void FastDecoder::reserve(const model::LlamaImpl& net, model::KVCache& cache, int64_t positions) {
+void reserve_cache(const model::LlamaImpl& net, model::KVCache& cache, int64_t positions) {
   const auto& config = net.config();
   const size_t layers = net.layers.size();
   cache.keys.resize(layers);
   cache.values.resize(layers);
   for (size_t i = 0; i < layers; ++i)
     for (auto* store : {&cache.keys[i], &cache.values[i]}) {
-      if (plain_f32(*store) && store->size(2) >= positions) continue;
+      if (store->defined() && store->scalar_type() == net.dtype() && store->is_contiguous() &&
+          store->size(2) >= positions)
+        continue;
       int64_t capacity = std::max<int64_t>(positions, 64);
       if (store->defined()) capacity = std::max(capacity, 2 * store->size(2));
       auto grown = torch::empty({1, config.num_key_value_heads, capacity, config.head_dim},
-                                torch::TensorOptions(torch::kFloat32));
+                                torch::TensorOptions(net.dtype()));
       if (store->defined() && cache.length > 0)
         grown.narrow(2, 0, cache.length).copy_(store->narrow(2, 0, cache.length));
       *store = grown;
@@ -93,7 +94,7 @@ bool FastDecoder::step(model::LlamaImpl& net, model::KVCache& cache, int64_t tok
   const int64_t kv_heads = config.num_key_value_heads, head_dim = config.head_dim;
   const int64_t group = heads / kv_heads, inter = config.intermediate_size;
   const int64_t position = cache.length;
-  reserve(net, cache, position + 1);
+  reserve_cache(net, cache, position + 1);  // float32: supports() checked the weights
   x_.resize(hidden);
   normed_.resize(std::max(hidden, heads * head_dim));
   q_.resize(heads * head_dim);

@@ -16,6 +16,11 @@ namespace loralab::sample {
 // sampler and Model::logits_incremental use LibTorch operations only, for comparisons.
 bool fast_decode_enabled();
 
+// Makes every layer's (1, nkv, capacity, hd) key and value buffers hold at least `positions`, in
+// the decoder's dtype, keeping the cache.length positions already there. Both decoding paths
+// share this layout.
+void reserve_cache(const model::LlamaImpl& net, model::KVCache& cache, int64_t positions);
+
 class FastDecoder {
  public:
   // Whether this path can run `net` as it is now: float32 weights, biases and live adapters,
@@ -29,7 +34,6 @@ class FastDecoder {
 
  private:
   void project(const lora::LoraLinearImpl& layer, const float* in, float* out);
-  static void reserve(const model::LlamaImpl& net, model::KVCache& cache, int64_t positions);
 
   std::vector<float> x_, normed_, q_, k_, v_, attended_, delta_, gate_, up_, scores_, low_rank_;
 };

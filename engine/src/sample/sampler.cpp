@@ -76,17 +76,8 @@ struct Sampler::Impl {
 
   // Makes sure every layer's cache can hold `positions` without growing mid-generation.
   void reserve_cache(int64_t positions) {
-    const auto& net = model->impl().net;
-    const auto& config = model->impl().config;
-    const size_t layers = net->layers.size();
-    cache.keys.resize(layers);
-    cache.values.resize(layers);
-    for (size_t i = 0; i < layers; ++i)
-      for (auto* store : {&cache.keys[i], &cache.values[i]})
-        if (!store->defined() || store->size(2) < positions)
-          *store = torch::empty({1, config.num_key_value_heads, positions, config.head_dim},
-                                torch::TensorOptions(model->impl().dtype()));
     cache.length = 0;
+    sample::reserve_cache(*model->impl().net, cache, positions);
   }
 
   // Runs the newest token of `sequence` (`step_ids`, (1, 1)) through the cache, or the whole
