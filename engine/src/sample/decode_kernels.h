@@ -13,6 +13,11 @@ void matvec(const float* w, const float* x, float* y, int64_t rows, int64_t cols
 // y[r] += scale · Σ_c w[r·cols + c] · x[c].
 void matvec_add(const float* w, const float* x, float* y, int64_t rows, int64_t cols, float scale);
 
+// y[r] += Σ_j z[j] · bt[j·rows + r] for r < rows: the product of a (rows × n) matrix stored
+// transposed (n rows of `rows` floats) with z, added as n scaled row passes over y. This is how a
+// low-rank B is applied: no horizontal sums, whatever the rank n.
+void add_transposed(const float* bt, const float* z, float* y, int64_t rows, int64_t n);
+
 // out = weight ⊙ x / sqrt(mean(x²) + eps), as LLaMA's RMSNorm (float32 throughout).
 void rms_norm(const float* x, const float* weight, float* out, int64_t n, double eps);
 

@@ -22,11 +22,13 @@ bool plain_f32(const torch::Tensor& t) {
   return t.defined() && t.scalar_type() == torch::kFloat32 && t.is_contiguous() && t.device().is_cpu();
 }
 
+bool live(const lora::Adapter& adapter) { return adapter.enabled && adapter.weight != 0.0; }
+
 bool usable(const lora::LoraLinearImpl& layer) {
   if (!plain_f32(layer.weight) || (layer.bias.defined() && !plain_f32(layer.bias))) return false;
   if (layer.merged()) return true;
   for (const auto& adapter : layer.adapters())
-    if (adapter.enabled && adapter.weight != 0.0 && (!plain_f32(adapter.a) || !plain_f32(adapter.b)))
+    if (live(adapter) && (!plain_f32(adapter.a) || !plain_f32(adapter.b)))
       return false;
   return true;
 }
@@ -51,20 +53,56 @@ bool FastDecoder::supports(const model::LlamaImpl& net) {
   return true;
 }
 
-// y = W x + b + Σ live adapters λ s B (A x): A x first (rank r), then B's columns added in.
+const FastDecoder::Stack& FastDecoder::stack_for(const lora::LoraLinearImpl& layer) {
+  Stack& stack = stacks_[&layer];
+  size_t index = 0;
+  bool current = true;
+  for (const auto& adapter : layer.adapters()) {
+    if (!live(adapter)) continue;
+    const auto& source = index < stack.sources.size() ? stack.sources[index] : Stack::Source{};
+    current = current && index < stack.sources.size() && source.a.is_same(adapter.a) &&
+              source.b.is_same(adapter.b) && source.a_version == adapter.a._version() &&
+              source.b_version == adapter.b._version() &&
+              source.factor == adapter.weight * adapter.scaling();
+    ++index;
+  }
+  if (current && index == stack.sources.size()) return stack;
+
+  const int64_t rows = layer.out_features(), cols = layer.in_features();
+  stack = Stack{};
+  for (const auto& adapter : layer.adapters())
+    if (live(adapter)) {
+      stack.sources.push_back({adapter.a, adapter.b, adapter.a._version(), adapter.b._version(),
+                               adapter.weight * adapter.scaling()});
+      stack.rank += adapter.rank();
+    }
+  stack.a.resize(stack.rank * cols);
+  stack.bt.resize(stack.rank * rows);
+  int64_t offset = 0;  // first stacked rank row of the current adapter
+  for (const auto& source : stack.sources) {
+    const int64_t rank = source.a.size(0);
+    std::memcpy(stack.a.data() + offset * cols, f32(source.a), rank * cols * sizeof(float));
+    const float* b = f32(source.b);  // (rows, rank)
+    const auto factor = static_cast<float>(source.factor);
+    for (int64_t j = 0; j < rank; ++j)
+      for (int64_t r = 0; r < rows; ++r) stack.bt[(offset + j) * rows + r] = factor * b[r * rank + j];
+    offset += rank;
+  }
+  return stack;
+}
+
+// y = W x + b + Σ live adapters λ s B (A x): the stacked A x first (total rank), then the
+// stacked, scaled B added in.
 void FastDecoder::project(const lora::LoraLinearImpl& layer, const float* in, float* out) {
   const int64_t rows = layer.out_features(), cols = layer.in_features();
   kernels::matvec(f32(layer.weight), in, out, rows, cols);
   if (layer.bias.defined()) kernels::add(out, f32(layer.bias), rows);
-  if (layer.merged()) return;
-  for (const auto& adapter : layer.adapters()) {
-    if (!adapter.enabled || adapter.weight == 0.0) continue;
-    const int64_t rank = adapter.rank();
-    if (static_cast<int64_t>(low_rank_.size()) < rank) low_rank_.resize(rank);
-    kernels::matvec(f32(adapter.a), in, low_rank_.data(), rank, cols);
-    kernels::matvec_add(f32(adapter.b), low_rank_.data(), out, rows, rank,
-                        static_cast<float>(adapter.weight * adapter.scaling()));
-  }
+  if (layer.merged() || layer.adapters().empty()) return;
+  const Stack& stack = stack_for(layer);
+  if (stack.rank == 0) return;
+  if (static_cast<int64_t>(low_rank_.size()) < stack.rank) low_rank_.resize(stack.rank);
+  kernels::matvec(stack.a.data(), in, low_rank_.data(), stack.rank, cols);
+  kernels::add_transposed(stack.bt.data(), low_rank_.data(), out, rows, stack.rank);
 }
 
 void reserve_cache(const model::LlamaImpl& net, model::KVCache& cache, int64_t positions) {

@@ -6,6 +6,7 @@
 // sampler prefills a prompt with LibTorch, then decodes here). Engine-internal.
 #pragma once
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "model/llama.h"
@@ -33,8 +34,27 @@ class FastDecoder {
   bool step(model::LlamaImpl& net, model::KVCache& cache, int64_t token, float* logits);
 
  private:
-  void project(const lora::LoraLinearImpl& layer, const float* in, float* out);
+  // One module's live adapters stacked for the current blend: every live adapter's A rows one
+  // after another (rank × in) and their λ·s·B transposed (rank × out), so that a token costs one
+  // matvec and one add_transposed however many adapters are live. `sources` keeps the A and B
+  // tensors it was built from (alive, so their identity cannot be reused), with their version
+  // counters and λ·s: a blend change, a new or removed adapter or an in-place update to A or B
+  // (a training step) rebuilds it on the next token.
+  struct Stack {
+    struct Source {
+      torch::Tensor a, b;
+      int64_t a_version = 0, b_version = 0;
+      double factor = 0;
+    };
+    std::vector<Source> sources;
+    int64_t rank = 0;
+    std::vector<float> a, bt;
+  };
 
+  void project(const lora::LoraLinearImpl& layer, const float* in, float* out);
+  const Stack& stack_for(const lora::LoraLinearImpl& layer);
+
+  std::unordered_map<const lora::LoraLinearImpl*, Stack> stacks_;
   std::vector<float> x_, normed_, q_, k_, v_, attended_, delta_, gate_, up_, scores_, low_rank_;
 };
 
