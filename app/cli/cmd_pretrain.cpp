@@ -140,7 +140,7 @@ int run_pretrain(const std::vector<std::string>& argv) {
   t.full = true;
   t.seq_len = c.max_position_embeddings;
   t.batch = args.get_int("batch", 16);
-  t.steps = args.get_int("steps", 800);
+  t.steps = args.get_int("steps", 2000);
   t.lr = args.get_double("lr", 2e-3);
   t.schedule = "cosine";
   t.warmup = args.get_int("warmup", 60);
@@ -148,7 +148,7 @@ int run_pretrain(const std::vector<std::string>& argv) {
   t.weight_decay = 0.1;
   t.beta2 = 0.95;
   t.clip = 1.0;
-  t.eval_every = args.get_int("eval-every", 40);
+  t.eval_every = args.get_int("eval-every", 100);
   t.eval_batches = args.get_int("eval-batches", 0);
   t.seed = r.seed;
   t.precision = parse_precision(args.get_or("precision", "fp32"), "--precision");
@@ -269,8 +269,8 @@ const CommandRegistrar kRegistrar(
      "  tokenizer: [--vocab 4096]\n"
      "  model:     [--hidden 256] [--layers 4] [--heads 8] [--kv-heads 4] [--intermediate 688]\n"
      "             [--context 256]\n"
-     "  training:  [--steps 800] [--batch 16] [--lr 2e-3] [--warmup 60] [--min-lr-ratio 0.1]\n"
-     "             [--eval-every 40] [--eval-batches 0] [--precision fp32|bf16] [--threads N]\n"
+     "  training:  [--steps 2000] [--batch 16] [--lr 2e-3] [--warmup 60] [--min-lr-ratio 0.1]\n"
+     "             [--eval-every 100] [--eval-batches 0] [--precision fp32|bf16] [--threads N]\n"
      "Generates the story corpus (everyday stories plus, for each other style, --other-share of\n"
      "their count), trains the BPE tokenizer on it (plus --tokenizer-extra stories of every style),\n"
      "creates a LLaMA model with seeded random weights (tied embeddings, GQA) and trains every\n"
