@@ -55,18 +55,17 @@ bool FastDecoder::supports(const model::LlamaImpl& net) {
 
 const FastDecoder::Stack& FastDecoder::stack_for(const lora::LoraLinearImpl& layer) {
   Stack& stack = stacks_[&layer];
-  size_t index = 0;
+  const auto& sources = stack.sources;
+  // Current when the live adapters are, in order, exactly what the stack was built from.
   bool current = true;
+  size_t matched = 0;
   for (const auto& adapter : layer.adapters()) {
     if (!live(adapter)) continue;
-    const auto& source = index < stack.sources.size() ? stack.sources[index] : Stack::Source{};
-    current = current && index < stack.sources.size() && source.a.is_same(adapter.a) &&
-              source.b.is_same(adapter.b) && source.a_version == adapter.a._version() &&
-              source.b_version == adapter.b._version() &&
-              source.factor == adapter.weight * adapter.scaling();
-    ++index;
+    current = matched < sources.size() && sources[matched].built_from(adapter);
+    if (!current) break;
+    ++matched;
   }
-  if (current && index == stack.sources.size()) return stack;
+  if (current && matched == sources.size()) return stack;
 
   const int64_t rows = layer.out_features(), cols = layer.in_features();
   stack = Stack{};
@@ -91,11 +90,20 @@ const FastDecoder::Stack& FastDecoder::stack_for(const lora::LoraLinearImpl& lay
   return stack;
 }
 
-// y = W x + b + Σ live adapters λ s B (A x): the stacked A x first (total rank), then the
-// stacked, scaled B added in.
-void FastDecoder::project(const lora::LoraLinearImpl& layer, const float* in, float* out) {
+bool FastDecoder::Stack::Source::built_from(const lora::Adapter& adapter) const {
+  return a.is_same(adapter.a) && b.is_same(adapter.b) && a_version == adapter.a._version() &&
+         b_version == adapter.b._version() && factor == adapter.weight * adapter.scaling();
+}
+
+// out = W x + b + Σ live adapters λ s B (A x), or out += that when `accumulate` (the residual
+// stream): the stacked A x first (total rank), then the stacked, scaled B added in.
+void FastDecoder::project(const lora::LoraLinearImpl& layer, const float* in, float* out,
+                          bool accumulate) {
   const int64_t rows = layer.out_features(), cols = layer.in_features();
-  kernels::matvec(f32(layer.weight), in, out, rows, cols);
+  if (accumulate)
+    kernels::matvec_add(f32(layer.weight), in, out, rows, cols, 1.0f);
+  else
+    kernels::matvec(f32(layer.weight), in, out, rows, cols);
   if (layer.bias.defined()) kernels::add(out, f32(layer.bias), rows);
   if (layer.merged() || layer.adapters().empty()) return;
   const Stack& stack = stack_for(layer);
@@ -139,7 +147,6 @@ bool FastDecoder::step(model::LlamaImpl& net, model::KVCache& cache, int64_t tok
   k_.resize(kv_heads * head_dim);
   v_.resize(kv_heads * head_dim);
   attended_.resize(heads * head_dim);
-  delta_.resize(hidden);
   gate_.resize(inter);
   up_.resize(inter);
   scores_.resize(position + 1);
@@ -173,8 +180,7 @@ bool FastDecoder::step(model::LlamaImpl& net, model::KVCache& cache, int64_t tok
                       values + g * capacity * head_dim, position + 1, head_dim, scores_.data(),
                       attended_.data() + h * head_dim);
     }
-    project(*attn.o_proj, attended_.data(), delta_.data());
-    kernels::add(x_.data(), delta_.data(), hidden);
+    project(*attn.o_proj, attended_.data(), x_.data(), /*accumulate=*/true);
 
     auto& mlp = *layer.mlp;
     kernels::rms_norm(x_.data(), f32(layer.post_attention_layernorm->weight), normed_.data(),
@@ -182,8 +188,7 @@ bool FastDecoder::step(model::LlamaImpl& net, model::KVCache& cache, int64_t tok
     project(*mlp.gate_proj, normed_.data(), gate_.data());
     project(*mlp.up_proj, normed_.data(), up_.data());
     kernels::silu_mul(gate_.data(), up_.data(), inter);
-    project(*mlp.down_proj, gate_.data(), delta_.data());
-    kernels::add(x_.data(), delta_.data(), hidden);
+    project(*mlp.down_proj, gate_.data(), x_.data(), /*accumulate=*/true);
   }
   kernels::rms_norm(x_.data(), f32(net.norm->weight), normed_.data(), hidden, net.norm->eps);
   if (net.lm_head)

@@ -45,17 +45,19 @@ class FastDecoder {
       torch::Tensor a, b;
       int64_t a_version = 0, b_version = 0;
       double factor = 0;
+      bool built_from(const lora::Adapter& adapter) const;  // same tensors, versions and λ·s
     };
     std::vector<Source> sources;
     int64_t rank = 0;
     std::vector<float> a, bt;
   };
 
-  void project(const lora::LoraLinearImpl& layer, const float* in, float* out);
+  void project(const lora::LoraLinearImpl& layer, const float* in, float* out,
+               bool accumulate = false);
   const Stack& stack_for(const lora::LoraLinearImpl& layer);
 
   std::unordered_map<const lora::LoraLinearImpl*, Stack> stacks_;
-  std::vector<float> x_, normed_, q_, k_, v_, attended_, delta_, gate_, up_, scores_, low_rank_;
+  std::vector<float> x_, normed_, q_, k_, v_, attended_, gate_, up_, scores_, low_rank_;
 };
 
 }  // namespace loralab::sample
