@@ -31,6 +31,7 @@ void print_help(std::ostream& out) {
 int main(int argc, char** argv) {
   using namespace loralab::cli;
   loralab::reexec_with_fast_blas_kernels(argv);
+  loralab::keep_freed_memory_for_reuse();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_help(args.empty() ? std::cerr : std::cout);

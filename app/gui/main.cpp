@@ -41,6 +41,7 @@ QString bundled_arg(const QString& value) {
 
 int main(int argc, char** argv) {
   loralab::reexec_with_fast_blas_kernels(argv);
+  loralab::keep_freed_memory_for_reuse();
   QApplication app(argc, argv);
   QApplication::setApplicationName("LoRA Lab");
   QApplication::setOrganizationName("LoRA Lab");

@@ -52,6 +52,11 @@ TrainResult train(Model& model, const TrainSpec& spec, TrainObserver* observer,
     throw Error("the model already carries adapters; train on a freshly loaded model");
   check_output_folder(spec.out_dir);
   if (spec.threads > 0) set_compute_threads(spec.threads);
+  // Declared before the data, so it runs after the data and the run's activations are freed:
+  // the memory kept for reuse between steps (keep_freed_memory_for_reuse) goes back to the system.
+  struct ReleaseAtEnd {
+    ~ReleaseAtEnd() { release_free_memory(); }
+  } release_at_end;
 
   auto data = training::prepare_data(model, spec);
   Sha256 run;
