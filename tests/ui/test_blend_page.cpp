@@ -359,6 +359,8 @@ class TestBlendPage : public QObject {
     page->seed_lock()->setChecked(false);
     page->adapters()->row("scifi")->set_enabled(true);
     page->max_tokens_box()->setValue(60);
+    page->seed_box()->setValue(7);
+    page->seed_lock()->setChecked(true);  // one fixed draw: the test is the same on every run
     page->generate();
     const SampleOutcome outcome = wait_story(*page);
     QVERIFY(wait_idle(*page));
@@ -370,9 +372,14 @@ class TestBlendPage : public QObject {
       QCOMPARE(*row->affinity_bar()->value(), score.delta);
     }
     QVERIFY(!page->adapters()->row("wrong")->affinity_bar()->value());
-    // The adapters were trained on these very sentences: they explain such text better than the
-    // bare base does.
-    for (const auto& score : outcome.affinity) QVERIFY2(score.delta > 0, qPrintable(score.name));
+    // The text was sampled under the sci-fi adapter, so in expectation it scores it above the base
+    // by KL(base+scifi || base) >= 0, and above the two adapters that did not write it. (Whether
+    // those two beat the bare base depends on the draw: one seed in about thirty gave fairy_tales a
+    // negative score, so that is not asserted.)
+    const auto best = std::max_element(outcome.affinity.begin(), outcome.affinity.end(),
+                                       [](const auto& a, const auto& b) { return a.delta < b.delta; });
+    QCOMPARE(best->name, QString("scifi"));
+    QVERIFY(best->delta > 0);
     QVERIFY(page->stats_text().contains("tokens/s"));
   }
 
