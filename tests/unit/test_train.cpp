@@ -51,12 +51,27 @@ class TestTrain : public QObject {
     QVERIFY2(diff < 1e-4, qPrintable(QString::number(diff)));
   }
 
+  // One trainable adapter runs through the fused training node (lora_linear.cpp), with and
+  // without dropout (its mask made again in backward); two adapters through the composed
+  // LibTorch operations.
+  void lora_gradients_match_finite_differences_data() {
+    QTest::addColumn<QStringList>("adapters");
+    QTest::addColumn<double>("dropout");
+    QTest::newRow("one adapter, fused node") << QStringList{"rslora_patterns"} << 0.0;
+    QTest::newRow("one adapter, fused node, dropout 0.3") << QStringList{"rslora_patterns"} << 0.3;
+    QTest::newRow("two adapters, composed") << QStringList{"rslora_patterns", "qv"} << 0.0;
+    QTest::newRow("two adapters, composed, dropout 0.3") << QStringList{"rslora_patterns", "qv"} << 0.3;
+  }
+
   void lora_gradients_match_finite_differences() {
+    QFETCH(QStringList, adapters);
+    QFETCH(double, dropout);
     loralab::ModelLoadOptions options;
     options.precision = loralab::Precision::F64;
     auto model = loralab::Model::load(std::string(LORALAB_TEST_DATA) + "/models/llama_f32", options);
-    loralab::load_adapter(*model, std::string(LORALAB_TEST_DATA) + "/adapters/rslora_patterns");
-    auto check = loralab::check_adapter_gradients(*model, {1, 5, 9, 33, 2, 70, 8}, 3, 1e-6, 7);
+    for (const auto& name : adapters)
+      loralab::load_adapter(*model, std::string(LORALAB_TEST_DATA) + "/adapters/" + name.toStdString());
+    auto check = loralab::check_adapter_gradients(*model, {1, 5, 9, 33, 2, 70, 8}, 3, 1e-6, 7, dropout);
     QVERIFY(check.checked > 0);
     QVERIFY2(check.max_abs_error < 1e-7,
              qPrintable(QString("max abs error %1, rel %2").arg(check.max_abs_error).arg(check.max_relative_error)));

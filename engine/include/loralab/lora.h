@@ -84,8 +84,11 @@ struct GradientCheck {
   double max_abs_error = 0;
   double max_relative_error = 0;  // |analytic - numeric| / max(|numeric|, 1e-6)
 };
+// With dropout > 0 every adapter trains with that dropout for the check (training mode), and the
+// masks are held fixed by seeding LibTorch's generator before every forward; the adapters' own
+// dropout is restored afterwards.
 GradientCheck check_adapter_gradients(Model& model, const std::vector<int32_t>& tokens, int samples,
-                                      double eps, uint64_t seed);
+                                      double eps, uint64_t seed, double dropout = 0.0);
 
 // Parameter accounting for a spec on a config, per module and in total.
 struct ModuleAccount {

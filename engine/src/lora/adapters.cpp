@@ -321,21 +321,33 @@ std::vector<std::string> parameters_with_gradient(Model& model, const std::vecto
 namespace loralab {
 
 GradientCheck check_adapter_gradients(Model& model, const std::vector<int32_t>& tokens, int samples,
-                                      double eps, uint64_t seed) {
+                                      double eps, uint64_t seed, double dropout) {
   if (tokens.size() < 2) throw Error("need at least two tokens for a next-token loss");
   auto& impl = model.impl();
   std::lock_guard lock(impl.forward_mutex);
-  impl.net->eval();  // no dropout: the loss must be a deterministic function of the weights
+  // The loss must be a deterministic function of the weights: no dropout, or the same masks on
+  // every forward.
+  const bool was_training = impl.net->is_training();
+  if (dropout > 0)
+    impl.net->train();
+  else
+    impl.net->eval();
   auto ids = impl.token_tensor(tokens);
   auto inputs = ids.narrow(1, 0, ids.size(1) - 1);
   auto targets = ids.narrow(1, 1, ids.size(1) - 1).reshape({-1});
   auto loss_of = [&] {
+    if (dropout > 0) torch::manual_seed(seed + 1);
     auto logits = impl.net->forward(inputs);
     return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), targets);
   };
   std::vector<torch::Tensor*> tensors;
+  std::vector<std::pair<lora::Adapter*, double>> own_dropout;
   for (auto& [_, layer] : impl.net->projections())
     for (auto& adapter : layer->adapters()) {
+      if (dropout > 0) {
+        own_dropout.emplace_back(&adapter, adapter.dropout);
+        adapter.dropout = dropout;
+      }
       adapter.a = adapter.a.to(impl.dtype()).detach().set_requires_grad(true);
       adapter.b = adapter.b.to(impl.dtype()).detach().set_requires_grad(true);
       tensors.push_back(&adapter.a);
@@ -367,6 +379,8 @@ GradientCheck check_adapter_gradients(Model& model, const std::vector<int32_t>& 
     }
   }
   for (auto* t : tensors) *t = t->detach().to(torch::kFloat32).set_requires_grad(false);
+  for (auto& [adapter, p] : own_dropout) adapter->dropout = p;
+  impl.net->train(was_training);
   return check;
 }
 

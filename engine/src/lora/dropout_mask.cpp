@@ -34,10 +34,15 @@ void fill_mask(T* out, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
 
 }  // namespace
 
+uint64_t next_dropout_seed() { return mix64(draw_seed()); }
+
 torch::Tensor dropout_mask(const torch::Tensor& like, double p) {
+  return dropout_mask_from_seed(like, p, next_dropout_seed());
+}
+
+torch::Tensor dropout_mask_from_seed(const torch::Tensor& like, double p, uint64_t seed) {
   auto mask = torch::empty(like.sizes(), like.options().requires_grad(false));
   const int64_t n = mask.numel();
-  const uint64_t seed = mix64(draw_seed());
   const auto threshold = static_cast<uint32_t>(std::min(4294967295.0, std::round(p * 4294967296.0)));
   const double keep = 1.0 / (1.0 - p);
   switch (mask.scalar_type()) {

@@ -11,4 +11,10 @@ namespace loralab::lora {
 // streams in fixed-size chunks, so the result does not depend on the number of threads.
 torch::Tensor dropout_mask(const torch::Tensor& like, double p);
 
+// The same in two halves, for code that makes a mask again in backward instead of keeping it:
+// next_dropout_seed() draws what dropout_mask would draw, and dropout_mask_from_seed(like, p,
+// seed) gives, for that seed, the mask dropout_mask would have returned.
+uint64_t next_dropout_seed();
+torch::Tensor dropout_mask_from_seed(const torch::Tensor& like, double p, uint64_t seed);
+
 }  // namespace loralab::lora

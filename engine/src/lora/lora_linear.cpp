@@ -1,12 +1,68 @@
 // LoRA linear layer; see lora_linear.h.
 #include "lora/lora_linear.h"
 
+#include <ATen/autocast_mode.h>
+
 #include <cmath>
 
 #include "lora/dropout_mask.h"
 #include "loralab/error.h"
 
 namespace loralab::lora {
+namespace {
+
+// Training a LoRA adapter on a frozen layer, as one autograd node:
+//   y = x W^T (+ bias) + s · (dropout(x) A^T) B^T
+// The composed operations would keep, per adapted module, the dropout mask and the dropped input
+// (two activations the size of x) for backward, and make five nodes. This node keeps x (which the
+// sibling projections reading the same x share), the r-wide A x and the mask's seed: the mask is
+// made again in backward from its seed. The frozen weight gets no gradient.
+struct FrozenLoraLinear : torch::autograd::Function<FrozenLoraLinear> {
+  // x (rows, in); weight (out, in) frozen; bias (out) frozen, if any (an undefined tensor cannot
+  // pass through apply); a (r, in); b (out, r).
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& weight,
+                               const c10::optional<torch::Tensor>& bias, const torch::Tensor& a,
+                               const torch::Tensor& b, double p, double scale) {
+    auto y = bias ? torch::addmm(*bias, x, weight.t()) : torch::mm(x, weight.t());
+    const int64_t seed = p > 0 ? static_cast<int64_t>(next_dropout_seed()) : 0;
+    auto down = torch::mm(p > 0 ? x * dropout_mask_from_seed(x, p, uint64_t(seed)) : x, a.t());
+    y.addmm_(down, b.t(), 1.0, scale);
+    ctx->save_for_backward({x, weight, a, b, down});
+    ctx->saved_data["p"] = p;
+    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["seed"] = seed;
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &x = saved[0], &weight = saved[1], &a = saved[2], &b = saved[3], &down = saved[4];
+    const double p = ctx->saved_data["p"].toDouble();
+    const double scale = ctx->saved_data["scale"].toDouble();
+    const auto seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
+    const auto& grad = grads[0];  // (rows, out)
+    torch::Tensor mask;
+    if (p > 0) mask = dropout_mask_from_seed(x, p, seed);
+    auto grad_down = torch::mm(grad, b).mul_(scale);  // (rows, r)
+    torch::Tensor grad_x, grad_a, grad_b;
+    if (ctx->needs_input_grad(0)) {
+      grad_x = torch::mm(grad, weight);
+      if (p > 0)
+        grad_x.addcmul_(torch::mm(grad_down, a), mask);
+      else
+        grad_x.addmm_(grad_down, a);
+    }
+    // needs_input_grad counts tensor arguments only: x 0, weight 1, a 2, b 3.
+    if (ctx->needs_input_grad(2)) grad_a = torch::mm(grad_down.t(), p > 0 ? x * mask : x);
+    if (ctx->needs_input_grad(3)) grad_b = torch::mm(grad.t(), down).mul_(scale);
+    return {grad_x, torch::Tensor(), torch::Tensor(), grad_a,
+            grad_b, torch::Tensor(), torch::Tensor()};  // per forward argument
+  }
+};
+
+}  // namespace
 
 double Adapter::scaling() const {
   double r = static_cast<double>(rank());
@@ -18,14 +74,45 @@ LoraLinearImpl::LoraLinearImpl(torch::Tensor w, torch::Tensor b) {
   if (b.defined()) bias = register_parameter("bias", std::move(b), /*requires_grad=*/false);
 }
 
+const Adapter* LoraLinearImpl::single_trainable_adapter(const torch::Tensor& x) const {
+  // The fused node covers the common case: one live adapter on a frozen layer, one dtype
+  // throughout, no autocast (bf16 runs keep the composed operations, which autocast casts).
+  if (merged() || !torch::GradMode::is_enabled() || weight.requires_grad() ||
+      (bias.defined() && bias.requires_grad()) || at::autocast::is_cpu_enabled())
+    return nullptr;
+  const Adapter* live = nullptr;
+  for (const auto& adapter : adapters_) {
+    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    if (live) return nullptr;
+    live = &adapter;
+  }
+  if (!live || !(live->a.requires_grad() || live->b.requires_grad())) return nullptr;
+  const auto dtype = x.scalar_type();
+  if (weight.scalar_type() != dtype || live->a.scalar_type() != dtype ||
+      live->b.scalar_type() != dtype)
+    return nullptr;
+  return live;
+}
+
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
+  if (const Adapter* only = single_trainable_adapter(x)) {
+    const c10::optional<torch::Tensor> frozen_bias =
+        bias.defined() ? c10::optional<torch::Tensor>(bias) : c10::nullopt;
+    auto rows = FrozenLoraLinear::apply(x.reshape({-1, in_features()}), weight, frozen_bias,
+                                        only->a, only->b, is_training() ? only->dropout : 0.0,
+                                        only->weight * only->scaling());
+    auto shape = x.sizes().vec();
+    shape.back() = out_features();
+    return rows.view(shape);
+  }
   auto y = torch::nn::functional::linear(x, weight, bias);
   if (merged()) return y;
   if (!torch::GradMode::is_enabled() && !is_training()) return add_adapters_inplace(x, y);
   for (auto& adapter : adapters_) {
     if (!adapter.enabled || adapter.weight == 0.0) continue;
     auto input = x;
-    if (adapter.dropout > 0.0 && is_training()) input = input * dropout_mask(input, adapter.dropout);
+    if (adapter.dropout > 0.0 && is_training())
+      input = input * dropout_mask(input, adapter.dropout);
     auto a = adapter.a.scalar_type() == x.scalar_type() ? adapter.a : adapter.a.to(x.scalar_type());
     auto b = adapter.b.scalar_type() == x.scalar_type() ? adapter.b : adapter.b.to(x.scalar_type());
     // addmm folds the scale and the sum into the GEMM (forward and backward).

@@ -61,6 +61,8 @@ class LoraLinearImpl : public torch::nn::Module {
 
  private:
   torch::Tensor add_adapters_inplace(const torch::Tensor& x, torch::Tensor& y);
+  // The adapter the fused training node (lora_linear.cpp) applies to, or nullptr.
+  const Adapter* single_trainable_adapter(const torch::Tensor& x) const;
   std::vector<Adapter> adapters_;
   torch::Tensor original_weight_;  // defined while merged
 };
