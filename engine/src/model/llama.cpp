@@ -2,9 +2,14 @@
 // included), H hidden, nh/nkv query/key-value heads, hd head_dim, g = nh / nkv.
 #include "model/llama.h"
 
+#include <ATen/autocast_mode.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "loralab/error.h"
+#include "model/train_ops.h"
 
 namespace loralab::model {
 
@@ -95,6 +100,16 @@ torch::Tensor append_to_cache(torch::Tensor& store, const torch::Tensor& fresh, 
   return store.narrow(2, 0, needed);
 }
 
+// The training nodes of train_ops.h replace the composed operations whenever autograd records;
+// LORALAB_TRAIN_OPS=composed keeps the composed ones (for A/B measurements).
+bool use_training_ops() {
+  static const bool composed = [] {
+    const char* env = std::getenv("LORALAB_TRAIN_OPS");
+    return env && std::string(env) == "composed";
+  }();
+  return !composed && torch::GradMode::is_enabled();
+}
+
 // Query rows per block of causal attention. Blocks of 64 skip 3/8 of the score work at T = 256
 // (block i only reads keys up to its own last position) while the matmuls stay large enough to
 // run at full speed.
@@ -107,20 +122,10 @@ constexpr int64_t kQueryBlock = 64;
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k,
                                const torch::Tensor& v, int64_t past, int64_t group) {
   const int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), head_dim = q.size(3);
-  const int64_t kv_heads = k.size(1);
   const bool full_precision = q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64;
   auto block_attention = [&](int64_t start, int64_t length) {
     const int64_t keys = past + start + length;
-    auto rows = q.narrow(2, start, length).reshape({batch, kv_heads, group * length, head_dim});
-    auto scores = torch::matmul(rows, k.narrow(2, 0, keys).transpose(-1, -2));  // (B, nkv, g*L, keys)
-    if (length > 1) {
-      // Row r of the block sees keys up to past + start + r: only the last `length` columns can be
-      // in its future.
-      auto future = torch::ones({length, length}, torch::kBool).triu(1);
-      scores.view({batch, kv_heads, group, length, keys})
-          .narrow(-1, past + start, length)
-          .masked_fill_(future, -std::numeric_limits<float>::infinity());
-    }
+    auto scores = causal_block_scores(q, k, past, start, length, group);
     auto probs = full_precision ? torch::softmax(scores, -1)
                                 : torch::softmax(scores, -1, torch::kFloat32).to(scores.scalar_type());
     return torch::matmul(probs, v.narrow(2, 0, keys)).view({batch, heads, length, head_dim});
@@ -154,8 +159,18 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   auto v = v_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   // The 1/sqrt(hd) score scale rides on the (T, hd) tables instead of a pass over q.
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
-  q = apply_rotary(q, cos * scale, sin * scale);
-  k = apply_rotary(k, cos, sin);
+  const bool train_ops = use_training_ops();
+  if (train_ops) {
+    q = rotary_node(q, cos * scale, sin * scale);
+    k = rotary_node(k, cos, sin);
+    if (!cache && (q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64) &&
+        q.scalar_type() == k.scalar_type() && q.scalar_type() == v.scalar_type() &&
+        !at::autocast::is_cpu_enabled())
+      return o_proj(causal_attention_node(q, k, v, group, kQueryBlock));
+  } else {
+    q = apply_rotary(q, cos * scale, sin * scale);
+    k = apply_rotary(k, cos, sin);
+  }
 
   int64_t past = 0;
   if (cache) {
@@ -179,6 +194,7 @@ MlpImpl::MlpImpl(lora::LoraLinear gate, lora::LoraLinear up, lora::LoraLinear do
       down_proj(register_module("down_proj", down)) {}
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  if (use_training_ops()) return down_proj(swiglu_node(gate_proj(x), up_proj(x)));
   return down_proj(F::silu(gate_proj(x)) * up_proj(x));
 }
 
@@ -273,6 +289,30 @@ torch::Tensor LlamaImpl::hidden_states(const torch::Tensor& ids, KVCache* cache)
 torch::Tensor LlamaImpl::logits(const torch::Tensor& hidden) {
   auto out = lm_head ? lm_head(hidden) : F::linear(hidden, embed_tokens);
   return out.scalar_type() == torch::kFloat64 ? out : out.to(torch::kFloat32);
+}
+
+torch::Tensor LlamaImpl::masked_loss_sum(const torch::Tensor& ids, const torch::Tensor& targets,
+                                         const torch::Tensor& mask) {
+  auto hidden = hidden_states(ids);
+  const auto dtype = hidden.scalar_type();
+  torch::Tensor head = embed_tokens;
+  if (lm_head) {
+    const bool live_adapter = std::any_of(lm_head->adapters().begin(), lm_head->adapters().end(),
+                                          [](const auto& a) { return a.enabled && a.weight != 0.0; });
+    head = (live_adapter && !lm_head->merged()) || lm_head->bias.defined() ? torch::Tensor()
+                                                                            : lm_head->weight;
+  }
+  if (use_training_ops() && head.defined() && head.scalar_type() == dtype &&
+      (dtype == torch::kFloat32 || dtype == torch::kFloat64) && !at::autocast::is_cpu_enabled()) {
+    // About 16 MiB of float32 logits per chunk, and at least 64 rows for large vocabularies.
+    const int64_t chunk = std::max<int64_t>(64, (int64_t(1) << 22) / head.size(0));
+    return masked_cross_entropy_sum_node(hidden.reshape({-1, hidden.size(-1)}), head,
+                                         targets.reshape({-1}), mask.reshape({-1}), chunk);
+  }
+  auto all_logits = logits(hidden);
+  auto losses = F::cross_entropy(all_logits.view({-1, all_logits.size(-1)}), targets.view({-1}),
+                                 F::CrossEntropyFuncOptions().reduction(torch::kNone));
+  return (losses * mask.view({-1})).sum();
 }
 
 std::vector<std::pair<std::string, lora::LoraLinear>> LlamaImpl::projections() const {

@@ -107,6 +107,12 @@ class LlamaImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& ids, KVCache* cache = nullptr) {
     return logits(hidden_states(ids, cache));
   }
+  // Σ mask · next-token cross-entropy for ids, targets (B, T) int64 and mask (B, T), the training
+  // loss. While autograd records on a float32/float64 model with a plain head (tied, or untied
+  // without live adapters or bias) and without autocast, the chunked loss node of train_ops.h
+  // computes it without keeping (B·T, V) logits; otherwise logits() and LibTorch's cross-entropy.
+  torch::Tensor masked_loss_sum(const torch::Tensor& ids, const torch::Tensor& targets,
+                                const torch::Tensor& mask);
 
   // Every projection by its Hugging Face module path ("model.layers.0.self_attn.q_proj").
   std::vector<std::pair<std::string, lora::LoraLinear>> projections() const;

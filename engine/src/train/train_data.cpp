@@ -87,12 +87,9 @@ BatchTensors batch_tensors(const PackedBatchSet& set, const std::vector<int64_t>
 std::pair<torch::Tensor, int64_t> masked_loss_sum(model::LlamaImpl& net, const torch::Tensor& inputs,
                                                   const torch::Tensor& targets,
                                                   const torch::Tensor& mask) {
-  auto logits = net.forward(inputs);  // (B, T, V) float32
-  auto losses = torch::nn::functional::cross_entropy(
-      logits.view({-1, logits.size(-1)}), targets.view({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
   auto flat_mask = mask.view({-1});
-  return {(losses * flat_mask).sum(), static_cast<int64_t>(flat_mask.sum().item<float>())};
+  return {net.masked_loss_sum(inputs, targets, mask),
+          static_cast<int64_t>(flat_mask.sum().item<float>())};
 }
 
 AutocastScope::AutocastScope(bool enabled) : enabled_(enabled), previous_(at::autocast::is_cpu_enabled()) {

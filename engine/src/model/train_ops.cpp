@@ -1,0 +1,301 @@
+// Training-time autograd nodes; see train_ops.h.
+#include "model/train_ops.h"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "model/train_ops_check.h"
+
+namespace loralab::model {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+torch::Tensor causal_block_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t past,
+                                  int64_t start, int64_t length, int64_t group) {
+  const int64_t batch = q.size(0), head_dim = q.size(3), kv_heads = k.size(1);
+  const int64_t keys = past + start + length;
+  auto rows = q.narrow(2, start, length).reshape({batch, kv_heads, group * length, head_dim});
+  auto scores = torch::matmul(rows, k.narrow(2, 0, keys).transpose(-1, -2));  // (B, nkv, g*L, keys)
+  if (length > 1) {
+    // Row r of the block sees keys up to past + start + r: only the last `length` columns can be
+    // in its future.
+    auto future = torch::ones({length, length}, torch::kBool).triu(1);
+    scores.view({batch, kv_heads, group, length, keys})
+        .narrow(-1, past + start, length)
+        .masked_fill_(future, -std::numeric_limits<float>::infinity());
+  }
+  return scores;
+}
+
+namespace {
+
+// The two halves of the last dimension exchanged.
+torch::Tensor swap_halves(const torch::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+struct RotaryNode : torch::autograd::Function<RotaryNode> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& cos, const torch::Tensor& signed_sin) {
+    ctx->save_for_backward({cos, signed_sin});
+    ctx->saved_data["dtype"] = static_cast<int64_t>(x.scalar_type());
+    return x * cos + swap_halves(x) * signed_sin;
+  }
+  // y = x·c + P(x)·s with P the half swap (its own inverse and transpose): dx = g·c + P(g·s).
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    auto grad_x = grads[0] * saved[0];
+    grad_x += swap_halves(grads[0] * saved[1]);
+    // Under bf16 autocast x is bf16 and the float32 tables promote y: the gradient goes back in
+    // x's type.
+    const auto dtype = static_cast<torch::ScalarType>(ctx->saved_data["dtype"].toInt());
+    return {grad_x.to(dtype), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+struct SwigluNode : torch::autograd::Function<SwigluNode> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& gate,
+                               const torch::Tensor& up) {
+    ctx->save_for_backward({gate, up});
+    return torch::silu(gate) * up;
+  }
+  // silu(g) = g·σ(g); silu'(g) = σ(g)·(1 + g·(1 − σ(g))).
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &gate = saved[0], &up = saved[1];
+    const auto& grad = grads[0];
+    auto sig = torch::sigmoid(gate);
+    torch::Tensor grad_gate, grad_up;
+    if (ctx->needs_input_grad(1)) grad_up = grad * gate * sig;
+    if (ctx->needs_input_grad(0)) {
+      // σ·(1 + g − g·σ), built in place on one temporary.
+      auto slope = gate - gate * sig;
+      slope.add_(1).mul_(sig);
+      grad_gate = slope.mul_(grad).mul_(up);
+    }
+    return {grad_gate, grad_up};
+  }
+};
+
+struct CausalAttentionNode : torch::autograd::Function<CausalAttentionNode> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, int64_t group, int64_t query_block) {
+    const int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), head_dim = q.size(3);
+    auto out = torch::empty({batch, steps, heads, head_dim}, q.options());
+    for (int64_t start = 0; start < steps; start += query_block) {
+      const int64_t length = std::min(query_block, steps - start);
+      auto probs = torch::softmax(causal_block_scores(q, k, 0, start, length, group), -1);
+      auto block = torch::matmul(probs, v.narrow(2, 0, start + length));  // (B, nkv, g*L, hd)
+      out.narrow(1, start, length)
+          .copy_(block.view({batch, heads, length, head_dim}).transpose(1, 2));
+    }
+    ctx->save_for_backward({q, k, v});
+    ctx->saved_data["group"] = group;
+    ctx->saved_data["block"] = query_block;
+    return out.view({batch, steps, heads * head_dim});
+  }
+
+  // Per block, with P = softmax(S), S = Q Kᵀ, O = P V: dV += Pᵀ dO; dS = softmax'(P, dO Vᵀ);
+  // dQ = dS K; dK += dSᵀ Q. Masked entries have P = 0 and so dS = 0.
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &q = saved[0], &k = saved[1], &v = saved[2];
+    const int64_t group = ctx->saved_data["group"].toInt();
+    const int64_t query_block = ctx->saved_data["block"].toInt();
+    const int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), head_dim = q.size(3);
+    const int64_t kv_heads = k.size(1);
+    auto grad_out = grads[0].view({batch, steps, heads, head_dim});
+    auto grad_q = torch::empty_like(q, at::MemoryFormat::Contiguous);
+    auto grad_k = torch::zeros(k.sizes(), k.options());
+    auto grad_v = torch::zeros(v.sizes(), v.options());
+    for (int64_t start = 0; start < steps; start += query_block) {
+      const int64_t length = std::min(query_block, steps - start);
+      const int64_t keys = start + length;
+      auto rows = q.narrow(2, start, length).reshape({batch, kv_heads, group * length, head_dim});
+      auto probs = torch::softmax(causal_block_scores(q, k, 0, start, length, group), -1);
+      auto grad_block = grad_out.narrow(1, start, length)
+                            .transpose(1, 2)
+                            .reshape({batch, kv_heads, group * length, head_dim});
+      grad_v.narrow(2, 0, keys).add_(torch::matmul(probs.transpose(-1, -2), grad_block));
+      auto grad_probs = torch::matmul(grad_block, v.narrow(2, 0, keys).transpose(-1, -2));
+      auto grad_scores = torch::_softmax_backward_data(grad_probs, probs, -1, probs.scalar_type());
+      grad_q.narrow(2, start, length)
+          .copy_(torch::matmul(grad_scores, k.narrow(2, 0, keys))
+                     .view({batch, heads, length, head_dim}));
+      grad_k.narrow(2, 0, keys).add_(torch::matmul(grad_scores.transpose(-1, -2), rows));
+    }
+    return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+struct MaskedCrossEntropyNode : torch::autograd::Function<MaskedCrossEntropyNode> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& hidden,
+                               const torch::Tensor& weight, const torch::Tensor& targets,
+                               const torch::Tensor& mask, int64_t chunk) {
+    const int64_t rows = hidden.size(0);
+    auto lse = torch::empty({rows}, hidden.options());
+    auto total = torch::zeros({}, hidden.options());
+    for (int64_t start = 0; start < rows; start += chunk) {
+      const int64_t n = std::min(chunk, rows - start);
+      auto logits = torch::mm(hidden.narrow(0, start, n), weight.t());  // (n, V)
+      auto row_lse = torch::logsumexp(logits, -1);
+      lse.narrow(0, start, n).copy_(row_lse);
+      auto picked = logits.gather(1, targets.narrow(0, start, n).unsqueeze(1)).squeeze(1);
+      total.add_(((row_lse - picked) * mask.narrow(0, start, n)).sum());
+    }
+    ctx->save_for_backward({hidden, weight, targets, mask, lse});
+    ctx->saved_data["chunk"] = chunk;
+    return total;
+  }
+
+  // d/dlogits of mask · (lse − logit[target]) is mask · (softmax − onehot(target)).
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto &hidden = saved[0], &weight = saved[1], &targets = saved[2], &mask = saved[3],
+               &lse = saved[4];
+    const int64_t chunk = ctx->saved_data["chunk"].toInt();
+    const int64_t rows = hidden.size(0);
+    auto row_scale = mask * grads[0];  // (N)
+    auto grad_hidden = torch::empty_like(hidden, at::MemoryFormat::Contiguous);
+    torch::Tensor grad_weight;
+    if (ctx->needs_input_grad(1)) grad_weight = torch::zeros(weight.sizes(), weight.options());
+    for (int64_t start = 0; start < rows; start += chunk) {
+      const int64_t n = std::min(chunk, rows - start);
+      auto h = hidden.narrow(0, start, n);
+      auto dlogits = torch::mm(h, weight.t()).sub_(lse.narrow(0, start, n).unsqueeze(1)).exp_();
+      dlogits.scatter_add_(1, targets.narrow(0, start, n).unsqueeze(1),
+                           torch::full({n, 1}, -1.0, dlogits.options()));
+      dlogits.mul_(row_scale.narrow(0, start, n).unsqueeze(1));
+      grad_hidden.narrow(0, start, n).copy_(torch::mm(dlogits, weight));
+      if (grad_weight.defined()) grad_weight.addmm_(dlogits.t(), h);
+    }
+    return {grad_hidden, grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor rotary_node(const torch::Tensor& x, const torch::Tensor& cos,
+                          const torch::Tensor& signed_sin) {
+  return RotaryNode::apply(x, cos, signed_sin);
+}
+
+torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up) {
+  return SwigluNode::apply(gate, up);
+}
+
+torch::Tensor causal_attention_node(const torch::Tensor& q, const torch::Tensor& k,
+                                    const torch::Tensor& v, int64_t group, int64_t query_block) {
+  return CausalAttentionNode::apply(q, k, v, group, query_block);
+}
+
+torch::Tensor masked_cross_entropy_sum_node(const torch::Tensor& hidden,
+                                            const torch::Tensor& weight,
+                                            const torch::Tensor& targets, const torch::Tensor& mask,
+                                            int64_t chunk_rows) {
+  return MaskedCrossEntropyNode::apply(hidden, weight, targets, mask.to(hidden.scalar_type()),
+                                       chunk_rows);
+}
+
+}  // namespace loralab::model
+
+// ---- self-check (train_ops_check.h) ----
+
+namespace loralab::model {
+namespace {
+
+using Op = std::function<torch::Tensor(const std::vector<torch::Tensor>&)>;
+
+// Output and input gradients of `op` on fresh leaf copies of `inputs` (strides kept), for the
+// upstream gradient `upstream` (drawn here, like the output, when undefined).
+std::pair<torch::Tensor, std::vector<torch::Tensor>> run(const Op& op,
+                                                         const std::vector<torch::Tensor>& inputs,
+                                                         torch::Tensor& upstream) {
+  std::vector<torch::Tensor> leaves;
+  for (const auto& t : inputs) leaves.push_back(t.detach().clone().set_requires_grad(true));
+  torch::AutoGradMode grad_mode(true);
+  auto out = op(leaves);
+  if (!upstream.defined()) upstream = torch::randn_like(out);
+  return {out.detach(), torch::autograd::grad({out}, leaves, {upstream})};
+}
+
+TrainOpCheck compare(const std::string& node, const Op& fused, const Op& composed,
+                     const std::vector<torch::Tensor>& inputs) {
+  torch::Tensor upstream;
+  auto [want, want_grads] = run(composed, inputs, upstream);
+  auto [got, got_grads] = run(fused, inputs, upstream);
+  TrainOpCheck check;
+  check.node = node;
+  check.forward_max_abs = (got - want).abs().max().item<double>();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    check.grad_max_abs =
+        std::max(check.grad_max_abs, (got_grads[i] - want_grads[i]).abs().max().item<double>());
+    check.grad_scale = std::max(check.grad_scale, want_grads[i].abs().max().item<double>());
+  }
+  return check;
+}
+
+}  // namespace
+
+std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
+  torch::manual_seed(seed);
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  const int64_t batch = 2, kv_heads = 2, group = 3, heads = kv_heads * group, steps = 11, dim = 8;
+  std::vector<TrainOpCheck> checks;
+
+  // As in the model: q is a (B, T, nh, hd) projection seen as (B, nh, T, hd).
+  auto q = torch::randn({batch, steps, heads, dim}, f64).transpose(1, 2);
+  auto cos = torch::randn({steps, dim}, f64), sin = torch::randn({steps, dim}, f64);
+  checks.push_back(compare(
+      "rotary", [&](const auto& in) { return rotary_node(in[0], cos, sin); },
+      [&](const auto& in) {
+        const int64_t half = dim / 2;
+        auto x = in[0];
+        return x * cos + torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1) * sin;
+      },
+      {q}));
+
+  auto gate = torch::randn({batch, steps, 13}, f64) * 3, up = torch::randn({batch, steps, 13}, f64);
+  checks.push_back(compare(
+      "swiglu", [](const auto& in) { return swiglu_node(in[0], in[1]); },
+      [](const auto& in) { return torch::silu(in[0]) * in[1]; }, {gate, up}));
+
+  // Attention against one unblocked softmax over GQA-repeated keys and an explicit causal mask;
+  // blocks of 4 rows give three blocks, the last one short.
+  auto k = torch::randn({batch, steps, kv_heads, dim}, f64).transpose(1, 2);
+  auto v = torch::randn({batch, steps, kv_heads, dim}, f64).transpose(1, 2);
+  checks.push_back(compare(
+      "attention",
+      [&](const auto& in) { return causal_attention_node(in[0], in[1], in[2], group, 4); },
+      [&](const auto& in) {
+        auto keys = in[1].repeat_interleave(group, 1), values = in[2].repeat_interleave(group, 1);
+        auto scores = torch::matmul(in[0], keys.transpose(-1, -2));
+        auto future = torch::ones({steps, steps}, torch::kBool).triu(1);
+        auto probs = torch::softmax(scores.masked_fill(future, -INFINITY), -1);
+        return torch::matmul(probs, values).transpose(1, 2).reshape({batch, steps, heads * dim});
+      },
+      {q, k, v}));
+
+  // The loss over a 37-token vocabulary, rows in chunks of 3 (the last one short), some masked;
+  // the head weight gets its gradient too (full fine-tuning, tied embeddings).
+  const int64_t rows = 11, vocab = 37;
+  auto targets = torch::randint(vocab, {rows}, torch::kInt64);
+  auto mask = (torch::rand({rows}, f64) > 0.3).to(torch::kFloat64);
+  checks.push_back(compare(
+      "cross_entropy",
+      [&](const auto& in) { return masked_cross_entropy_sum_node(in[0], in[1], targets, mask, 3); },
+      [&](const auto& in) {
+        auto logits = torch::mm(in[0], in[1].t());
+        namespace F = torch::nn::functional;
+        auto losses =
+            F::cross_entropy(logits, targets, F::CrossEntropyFuncOptions().reduction(torch::kNone));
+        return (losses * mask).sum();
+      },
+      {torch::randn({rows, dim}, f64), torch::randn({vocab, dim}, f64)}));
+  return checks;
+}
+
+}  // namespace loralab::model

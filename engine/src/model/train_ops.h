@@ -1,0 +1,45 @@
+// Training-time autograd nodes for the decoder's glue: the same values as the composed LibTorch
+// operations they replace, but each keeps only what its backward cannot make again cheaply.
+// Composed, rotary embedding keeps its input and the half-swapped copy, SwiGLU keeps silu(gate)
+// beside gate and up, attention keeps every block's softmax probabilities, and the loss keeps
+// the vocabulary-wide logits and their log-softmax: together about half of a LoRA step's
+// activations. LibTorch-internal; include only from engine .cpp files.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace loralab::model {
+
+// x · cos + rotate_half(x) · sin with the sign of rotate_half folded into `signed_sin` (see
+// RotaryTable): x (B, heads, T, hd), tables (T, hd). Keeps nothing but the tables: the rotation's
+// gradient is the inverse rotation of the incoming gradient.
+torch::Tensor rotary_node(const torch::Tensor& x, const torch::Tensor& cos,
+                          const torch::Tensor& signed_sin);
+
+// silu(gate) · up, keeping gate and up; silu(gate) and its derivative are made again in backward.
+torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up);
+
+// Causal softmax attention for training (no cache: query t sees keys 0..t) of q (B, nh, T, hd),
+// already scaled by 1/sqrt(hd), over k, v (B, nkv, T, hd), with nh = group · nkv. Returns
+// (B, T, nh · hd), the layout o_proj reads. Queries run in blocks of `query_block` rows; backward
+// computes each block's scores and softmax again from q and k instead of keeping them. float32
+// and float64 only (bf16 compute keeps the composed path and its float32 softmax).
+// One block of causal scores, as both attention paths compute them: queries start..start+length
+// of q (B, nh, T, hd) against keys 0..past+start+length of k (B, nkv, S, hd), GQA groups folded
+// into rows: (B, nkv, group·length, keys), future positions set to −∞ in place.
+torch::Tensor causal_block_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t past,
+                                  int64_t start, int64_t length, int64_t group);
+
+torch::Tensor causal_attention_node(const torch::Tensor& q, const torch::Tensor& k,
+                                    const torch::Tensor& v, int64_t group, int64_t query_block);
+
+// Σ_rows mask · cross-entropy(hidden · weightᵀ, target) for hidden (N, H), weight (V, H), targets
+// (N) int64, mask (N): the training loss without its (N, V) logits. Rows run in chunks of
+// `chunk_rows`; only the per-row log-sum-exp is kept, and backward computes each chunk's logits
+// again. float32 and float64.
+torch::Tensor masked_cross_entropy_sum_node(const torch::Tensor& hidden,
+                                            const torch::Tensor& weight,
+                                            const torch::Tensor& targets, const torch::Tensor& mask,
+                                            int64_t chunk_rows);
+
+}  // namespace loralab::model
