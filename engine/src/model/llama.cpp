@@ -100,14 +100,16 @@ torch::Tensor append_to_cache(torch::Tensor& store, const torch::Tensor& fresh, 
   return store.narrow(2, 0, needed);
 }
 
-// The training nodes of train_ops.h replace the composed operations whenever autograd records;
-// LORALAB_TRAIN_OPS=composed keeps the composed ones (for A/B measurements).
-bool use_training_ops() {
-  static const bool composed = [] {
+// The training nodes of train_ops.h replace the composed operations whenever autograd records.
+// For A/B measurements LORALAB_TRAIN_OPS=composed keeps all the composed ones, and a comma list
+// of node names (rotary, swiglu, attention, loss) keeps just those.
+bool use_training_op(const char* node) {
+  static const std::string composed = [] {
     const char* env = std::getenv("LORALAB_TRAIN_OPS");
-    return env && std::string(env) == "composed";
+    return "," + std::string(env ? env : "") + ",";
   }();
-  return !composed && torch::GradMode::is_enabled();
+  if (!torch::GradMode::is_enabled() || composed == ",composed,") return false;
+  return composed.find("," + std::string(node) + ",") == std::string::npos;
 }
 
 // Query rows per block of causal attention. Blocks of 64 skip 3/8 of the score work at T = 256
@@ -159,18 +161,18 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   auto v = v_proj(x).view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   // The 1/sqrt(hd) score scale rides on the (T, hd) tables instead of a pass over q.
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
-  const bool train_ops = use_training_ops();
-  if (train_ops) {
+  if (use_training_op("rotary")) {
     q = rotary_node(q, cos * scale, sin * scale);
     k = rotary_node(k, cos, sin);
-    if (!cache && (q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64) &&
-        q.scalar_type() == k.scalar_type() && q.scalar_type() == v.scalar_type() &&
-        !at::autocast::is_cpu_enabled())
-      return o_proj(causal_attention_node(q, k, v, group, kQueryBlock));
   } else {
     q = apply_rotary(q, cos * scale, sin * scale);
     k = apply_rotary(k, cos, sin);
   }
+  if (!cache && use_training_op("attention") &&
+      (q.scalar_type() == torch::kFloat32 || q.scalar_type() == torch::kFloat64) &&
+      q.scalar_type() == k.scalar_type() && q.scalar_type() == v.scalar_type() &&
+      !at::autocast::is_cpu_enabled())
+    return o_proj(causal_attention_node(q, k, v, group, kQueryBlock));
 
   int64_t past = 0;
   if (cache) {
@@ -194,7 +196,7 @@ MlpImpl::MlpImpl(lora::LoraLinear gate, lora::LoraLinear up, lora::LoraLinear do
       down_proj(register_module("down_proj", down)) {}
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  if (use_training_ops()) return down_proj(swiglu_node(gate_proj(x), up_proj(x)));
+  if (use_training_op("swiglu")) return down_proj(swiglu_node(gate_proj(x), up_proj(x)));
   return down_proj(F::silu(gate_proj(x)) * up_proj(x));
 }
 
@@ -302,7 +304,7 @@ torch::Tensor LlamaImpl::masked_loss_sum(const torch::Tensor& ids, const torch::
     head = (live_adapter && !lm_head->merged()) || lm_head->bias.defined() ? torch::Tensor()
                                                                             : lm_head->weight;
   }
-  if (use_training_ops() && head.defined() && head.scalar_type() == dtype &&
+  if (use_training_op("loss") && head.defined() && head.scalar_type() == dtype &&
       (dtype == torch::kFloat32 || dtype == torch::kFloat64) && !at::autocast::is_cpu_enabled()) {
     // About 16 MiB of float32 logits per chunk, and at least 64 rows for large vocabularies.
     const int64_t chunk = std::max<int64_t>(64, (int64_t(1) << 22) / head.size(0));

@@ -62,20 +62,13 @@ struct SwigluNode : torch::autograd::Function<SwigluNode> {
     ctx->save_for_backward({gate, up});
     return torch::silu(gate) * up;
   }
-  // silu(g) = g·σ(g); silu'(g) = σ(g)·(1 + g·(1 − σ(g))).
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto &gate = saved[0], &up = saved[1];
     const auto& grad = grads[0];
-    auto sig = torch::sigmoid(gate);
     torch::Tensor grad_gate, grad_up;
-    if (ctx->needs_input_grad(1)) grad_up = grad * gate * sig;
-    if (ctx->needs_input_grad(0)) {
-      // σ·(1 + g − g·σ), built in place on one temporary.
-      auto slope = gate - gate * sig;
-      slope.add_(1).mul_(sig);
-      grad_gate = slope.mul_(grad).mul_(up);
-    }
+    if (ctx->needs_input_grad(1)) grad_up = grad * torch::silu(gate);
+    if (ctx->needs_input_grad(0)) grad_gate = torch::silu_backward(grad * up, gate);
     return {grad_gate, grad_up};
   }
 };
@@ -132,47 +125,44 @@ struct CausalAttentionNode : torch::autograd::Function<CausalAttentionNode> {
 };
 
 struct MaskedCrossEntropyNode : torch::autograd::Function<MaskedCrossEntropyNode> {
+  // The loss ends the graph, so its upstream gradient is one scalar g: the input gradients are g
+  // times what each chunk can compute while its logits are at hand, mask · (softmax − onehot)
+  // through the head. Forward does that (the same products composed backward would do later)
+  // and keeps the (N, H) and, when the head trains, (V, H) results instead of the logits.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& hidden,
                                const torch::Tensor& weight, const torch::Tensor& targets,
                                const torch::Tensor& mask, int64_t chunk) {
     const int64_t rows = hidden.size(0);
-    auto lse = torch::empty({rows}, hidden.options());
     auto total = torch::zeros({}, hidden.options());
-    for (int64_t start = 0; start < rows; start += chunk) {
-      const int64_t n = std::min(chunk, rows - start);
-      auto logits = torch::mm(hidden.narrow(0, start, n), weight.t());  // (n, V)
-      auto row_lse = torch::logsumexp(logits, -1);
-      lse.narrow(0, start, n).copy_(row_lse);
-      auto picked = logits.gather(1, targets.narrow(0, start, n).unsqueeze(1)).squeeze(1);
-      total.add_(((row_lse - picked) * mask.narrow(0, start, n)).sum());
-    }
-    ctx->save_for_backward({hidden, weight, targets, mask, lse});
-    ctx->saved_data["chunk"] = chunk;
-    return total;
-  }
-
-  // d/dlogits of mask · (lse − logit[target]) is mask · (softmax − onehot(target)).
-  static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    const auto saved = ctx->get_saved_variables();
-    const auto &hidden = saved[0], &weight = saved[1], &targets = saved[2], &mask = saved[3],
-               &lse = saved[4];
-    const int64_t chunk = ctx->saved_data["chunk"].toInt();
-    const int64_t rows = hidden.size(0);
-    auto row_scale = mask * grads[0];  // (N)
-    auto grad_hidden = torch::empty_like(hidden, at::MemoryFormat::Contiguous);
-    torch::Tensor grad_weight;
-    if (ctx->needs_input_grad(1)) grad_weight = torch::zeros(weight.sizes(), weight.options());
+    torch::Tensor grad_hidden, grad_weight;
+    if (hidden.requires_grad()) grad_hidden = torch::empty(hidden.sizes(), hidden.options());
+    if (weight.requires_grad()) grad_weight = torch::zeros(weight.sizes(), weight.options());
     for (int64_t start = 0; start < rows; start += chunk) {
       const int64_t n = std::min(chunk, rows - start);
       auto h = hidden.narrow(0, start, n);
-      auto dlogits = torch::mm(h, weight.t()).sub_(lse.narrow(0, start, n).unsqueeze(1)).exp_();
-      dlogits.scatter_add_(1, targets.narrow(0, start, n).unsqueeze(1),
-                           torch::full({n, 1}, -1.0, dlogits.options()));
-      dlogits.mul_(row_scale.narrow(0, start, n).unsqueeze(1));
-      grad_hidden.narrow(0, start, n).copy_(torch::mm(dlogits, weight));
+      auto row_targets = targets.narrow(0, start, n).unsqueeze(1);
+      auto row_mask = mask.narrow(0, start, n);
+      auto logits = torch::mm(h, weight.t());  // (n, V)
+      auto row_lse = torch::logsumexp(logits, -1);
+      auto picked = logits.gather(1, row_targets).squeeze(1);
+      total.add_(((row_lse - picked) * row_mask).sum());
+      if (!grad_hidden.defined() && !grad_weight.defined()) continue;
+      auto dlogits = logits.sub_(row_lse.unsqueeze(1)).exp_();  // softmax, in the logits' place
+      dlogits.scatter_add_(1, row_targets, torch::full({n, 1}, -1.0, dlogits.options()));
+      dlogits.mul_(row_mask.unsqueeze(1));
+      if (grad_hidden.defined()) grad_hidden.narrow(0, start, n).copy_(torch::mm(dlogits, weight));
       if (grad_weight.defined()) grad_weight.addmm_(dlogits.t(), h);
     }
-    return {grad_hidden, grad_weight, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    ctx->save_for_backward({grad_hidden, grad_weight});
+    return total;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& g = grads[0];
+    return {saved[0].defined() ? saved[0] * g : torch::Tensor(),
+            saved[1].defined() ? saved[1] * g : torch::Tensor(), torch::Tensor(), torch::Tensor(),
+            torch::Tensor()};
   }
 };
 

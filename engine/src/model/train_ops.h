@@ -16,7 +16,7 @@ namespace loralab::model {
 torch::Tensor rotary_node(const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& signed_sin);
 
-// silu(gate) · up, keeping gate and up; silu(gate) and its derivative are made again in backward.
+// silu(gate) · up, keeping gate and up; silu(gate) is made again in backward.
 torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up);
 
 // Causal softmax attention for training (no cache: query t sees keys 0..t) of q (B, nh, T, hd),
@@ -35,8 +35,8 @@ torch::Tensor causal_attention_node(const torch::Tensor& q, const torch::Tensor&
 
 // Σ_rows mask · cross-entropy(hidden · weightᵀ, target) for hidden (N, H), weight (V, H), targets
 // (N) int64, mask (N): the training loss without its (N, V) logits. Rows run in chunks of
-// `chunk_rows`; only the per-row log-sum-exp is kept, and backward computes each chunk's logits
-// again. float32 and float64.
+// `chunk_rows`, and each chunk's share of the input gradients is computed with its logits: the
+// node keeps gradients of the inputs' size, not the logits. float32 and float64.
 torch::Tensor masked_cross_entropy_sum_node(const torch::Tensor& hidden,
                                             const torch::Tensor& weight,
                                             const torch::Tensor& targets, const torch::Tensor& mask,
