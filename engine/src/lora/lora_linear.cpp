@@ -3,6 +3,7 @@
 
 #include <ATen/autocast_mode.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "lora/dropout_mask.h"
@@ -74,6 +75,11 @@ LoraLinearImpl::LoraLinearImpl(torch::Tensor w, torch::Tensor b) {
   if (b.defined()) bias = register_parameter("bias", std::move(b), /*requires_grad=*/false);
 }
 
+bool LoraLinearImpl::plain() const {
+  return merged() || std::none_of(adapters_.begin(), adapters_.end(),
+                                  [](const Adapter& a) { return a.live(); });
+}
+
 const Adapter* LoraLinearImpl::single_trainable_adapter(const torch::Tensor& x) const {
   // The fused node covers the common case: one live adapter on a frozen layer, one dtype
   // throughout, no autocast (bf16 runs keep the composed operations, which autocast casts).
@@ -82,7 +88,7 @@ const Adapter* LoraLinearImpl::single_trainable_adapter(const torch::Tensor& x) 
     return nullptr;
   const Adapter* live = nullptr;
   for (const auto& adapter : adapters_) {
-    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    if (!adapter.live()) continue;
     if (live) return nullptr;
     live = &adapter;
   }
@@ -109,7 +115,7 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   if (merged()) return y;
   if (!torch::GradMode::is_enabled() && !is_training()) return add_adapters_inplace(x, y);
   for (auto& adapter : adapters_) {
-    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    if (!adapter.live()) continue;
     auto input = x;
     if (adapter.dropout > 0.0 && is_training())
       input = input * dropout_mask(input, adapter.dropout);
@@ -136,7 +142,7 @@ torch::Tensor LoraLinearImpl::add_adapters_inplace(const torch::Tensor& x, torch
   auto out = y.view({-1, out_features()});
   const bool one_row = rows.size(0) == 1;
   for (auto& adapter : adapters_) {
-    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    if (!adapter.live()) continue;
     auto a = adapter.a.scalar_type() == dtype ? adapter.a : adapter.a.to(dtype);
     auto b = adapter.b.scalar_type() == dtype ? adapter.b : adapter.b.to(dtype);
     const double scale = adapter.weight * adapter.scaling();
@@ -177,7 +183,7 @@ torch::Tensor LoraLinearImpl::delta_weight() const {
   torch::NoGradGuard no_grad;
   auto delta = torch::zeros({out_features(), in_features()}, torch::kFloat32);
   for (const auto& adapter : adapters_) {
-    if (!adapter.enabled || adapter.weight == 0.0) continue;
+    if (!adapter.live()) continue;
     delta.add_(torch::matmul(adapter.b.to(torch::kFloat32), adapter.a.to(torch::kFloat32)),
                adapter.weight * adapter.scaling());
   }

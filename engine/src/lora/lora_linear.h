@@ -29,6 +29,8 @@ struct Adapter {
 
   int64_t rank() const { return a.size(0); }
   double scaling() const;
+  // Contributes to the layer's output: enabled with a nonzero λ.
+  bool live() const { return enabled && weight != 0.0; }
 };
 
 class LoraLinearImpl : public torch::nn::Module {
@@ -53,6 +55,8 @@ class LoraLinearImpl : public torch::nn::Module {
   void merge();
   void unmerge();  // restores W0 exactly
   bool merged() const { return original_weight_.defined(); }
+  // forward is x Wᵀ (+ bias) alone: merged, or no live adapter.
+  bool plain() const;
   // ΔW = Σ enabled λ s B A in float32, shape (out, in).
   torch::Tensor delta_weight() const;
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "loralab/error.h"
@@ -106,7 +107,20 @@ torch::Tensor append_to_cache(torch::Tensor& store, const torch::Tensor& fresh, 
 bool use_training_op(const char* node) {
   static const std::string composed = [] {
     const char* env = std::getenv("LORALAB_TRAIN_OPS");
-    return "," + std::string(env ? env : "") + ",";
+    const std::string list = env ? env : "";
+    // A misspelt name would silently measure the wrong thing: say so once.
+    for (size_t at = 0; at <= list.size() && !list.empty();) {
+      const size_t end = std::min(list.find(',', at), list.size());
+      const std::string name = list.substr(at, end - at);
+      if (name != "composed" && name != "rotary" && name != "swiglu" && name != "attention" &&
+          name != "loss")
+        std::fprintf(stderr,
+                     "LORALAB_TRAIN_OPS: unknown node \"%s\" ignored (expected composed, or a "
+                     "comma list of rotary, swiglu, attention, loss)\n",
+                     name.c_str());
+      at = end + 1;
+    }
+    return "," + list + ",";
   }();
   if (!torch::GradMode::is_enabled() || composed == ",composed,") return false;
   return composed.find("," + std::string(node) + ",") == std::string::npos;
@@ -298,12 +312,8 @@ torch::Tensor LlamaImpl::masked_loss_sum(const torch::Tensor& ids, const torch::
   auto hidden = hidden_states(ids);
   const auto dtype = hidden.scalar_type();
   torch::Tensor head = embed_tokens;
-  if (lm_head) {
-    const bool live_adapter = std::any_of(lm_head->adapters().begin(), lm_head->adapters().end(),
-                                          [](const auto& a) { return a.enabled && a.weight != 0.0; });
-    head = (live_adapter && !lm_head->merged()) || lm_head->bias.defined() ? torch::Tensor()
-                                                                            : lm_head->weight;
-  }
+  if (lm_head)
+    head = lm_head->plain() && !lm_head->bias.defined() ? lm_head->weight : torch::Tensor();
   if (use_training_op("loss") && head.defined() && head.scalar_type() == dtype &&
       (dtype == torch::kFloat32 || dtype == torch::kFloat64) && !at::autocast::is_cpu_enabled()) {
     // About 16 MiB of float32 logits per chunk, and at least 64 rows for large vocabularies.

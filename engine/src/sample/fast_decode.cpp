@@ -22,13 +22,11 @@ bool plain_f32(const torch::Tensor& t) {
   return t.defined() && t.scalar_type() == torch::kFloat32 && t.is_contiguous() && t.device().is_cpu();
 }
 
-bool live(const lora::Adapter& adapter) { return adapter.enabled && adapter.weight != 0.0; }
-
 bool usable(const lora::LoraLinearImpl& layer) {
   if (!plain_f32(layer.weight) || (layer.bias.defined() && !plain_f32(layer.bias))) return false;
   if (layer.merged()) return true;
   for (const auto& adapter : layer.adapters())
-    if (live(adapter) && (!plain_f32(adapter.a) || !plain_f32(adapter.b)))
+    if (adapter.live() && (!plain_f32(adapter.a) || !plain_f32(adapter.b)))
       return false;
   return true;
 }
@@ -60,7 +58,7 @@ const FastDecoder::Stack& FastDecoder::stack_for(const lora::LoraLinearImpl& lay
   bool current = true;
   size_t matched = 0;
   for (const auto& adapter : layer.adapters()) {
-    if (!live(adapter)) continue;
+    if (!adapter.live()) continue;
     current = matched < sources.size() && sources[matched].built_from(adapter);
     if (!current) break;
     ++matched;
@@ -70,7 +68,7 @@ const FastDecoder::Stack& FastDecoder::stack_for(const lora::LoraLinearImpl& lay
   const int64_t rows = layer.out_features(), cols = layer.in_features();
   stack = Stack{};
   for (const auto& adapter : layer.adapters())
-    if (live(adapter)) {
+    if (adapter.live()) {
       stack.sources.push_back({adapter.a, adapter.b, adapter.a._version(), adapter.b._version(),
                                adapter.weight * adapter.scaling()});
       stack.rank += adapter.rank();
