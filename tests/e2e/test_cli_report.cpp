@@ -206,6 +206,10 @@ class TestCliReport : public QObject {
     for (const char* expected : {"Environment", "LibTorch", "Reproducibility",
                                  "Parameter accounting", "loralab-cli train", "page 1 of"})
       QVERIFY2(text.out.contains(expected), expected);
+    // No ligatures: a hash with "ff" in it, drawn as U+FB00, is not found by a search or a copy.
+    static const QRegularExpression ligature("[\\x{FB00}-\\x{FB06}]");
+    QVERIFY2(!text.out.contains(ligature), qPrintable(text.out));
+    QVERIFY(text.out.contains("configuration hash"));
     ExperimentStore store(db_.toStdString());
     for (int64_t id : sweep_runs_) {
       const auto run = store.run(id);

@@ -40,6 +40,11 @@ QFont make_font(FontId id) {
   const double sizes[kFontCount] = {9.5, 8, 19, 13.5, 11, 7.5, 7.5, 7, 7};
   font.setPixelSize(int(std::lround(pt(sizes[id]))));
   if (id == kH1 || id == kH2 || id == kH3 || id == kTableBold) font.setBold(true);
+  // Reports hold hashes, names and paths that readers copy and search for: "ff" or "fi" drawn as
+  // a ligature comes out of the PDF as one character (U+FB00, U+FB01) that no hash and no search
+  // contains. Qt's shaper turns ligatures off for a font with letter spacing, so every font gets
+  // the smallest spacing it can represent (1/64 unit, 1/38400 inch).
+  font.setLetterSpacing(QFont::AbsoluteSpacing, 1.0 / 64);
   return font;
 }
 
