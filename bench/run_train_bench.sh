@@ -4,7 +4,7 @@
 #   - R1 LoRA fp32 and bf16 (the peer under torch.autocast bf16), engine / peer tokens/s;
 #   - R1-full fp32 in the engine, LoRA step time / full step time;
 #   - peak RSS of LoRA against full training on a larger model (hidden 512, 8 layers), each in its
-#     own process.
+#     own process, as trained by default and with activation checkpointing (--recompute) on both.
 # Rounds interleave the variants (and alternate their order) so that drifting machine load hits
 # them alike; each figure is the median over rounds. Prints the ratios against the targets:
 # engine/peer ≥ 1.5 (fp32 and bf16), LoRA step ≤ 0.75 × full step, LoRA peak RSS ≤ 0.6 × full.
@@ -72,6 +72,9 @@ if ((memory)); then
   # At batch 1 activations shrink and the weight state (gradients, AdamW moments) shows.
   "$cli" bench train --json "${big[@]}" --batch 1 >"$out/memory_lora_b1.jsonl"
   "$cli" bench train --json "${big[@]}" --batch 1 --full >"$out/memory_full_b1.jsonl"
+  # Activation checkpointing: each layer keeps only its input and runs again in backward.
+  "$cli" bench train --json "${big[@]}" --recompute >"$out/memory_lora_recompute.jsonl"
+  "$cli" bench train --json "${big[@]}" --recompute --full >"$out/memory_full_recompute.jsonl"
 fi
 
 "$python" - "$out" "$threads" <<'PY'
@@ -109,5 +112,13 @@ if lora and full:
         print(f"  the same at batch 1: LoRA {lora1[0]['peak_rss_bytes'] / 2**20:.0f} MiB, full "
               f"{full1[0]['peak_rss_bytes'] / 2**20:.0f} MiB, ratio "
               f"{lora1[0]['peak_rss_bytes'] / full1[0]['peak_rss_bytes']:.3f}")
+    lorar, fullr = load("memory_lora_recompute"), load("memory_full_recompute")
+    if lorar and fullr:
+        mib = lambda rows: rows[0]["peak_rss_bytes"] / 2**20
+        print(f"  with --recompute on both: LoRA {mib(lorar):.0f} MiB (step {lorar[0]['step_ms']:.0f} ms, "
+              f"{lora[0]['step_ms']:.0f} without), full {mib(fullr):.0f} MiB (step "
+              f"{fullr[0]['step_ms']:.0f} ms, {full[0]['step_ms']:.0f} without)")
+        ratio("LoRA peak RSS / full, both --recompute", mib(lorar) / mib(fullr), 0.6, higher=False)
+        print(f"  LoRA with --recompute / full as trained by default: {mib(lorar) / mib(full):.3f}")
 print(json.dumps({"ratios": ratios, "tokens_per_s": {k: med(v, "tokens_per_s") for k, v in rows.items()}}))
 PY

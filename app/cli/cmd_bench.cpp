@@ -116,10 +116,10 @@ int run_bench_sample(const std::vector<std::string>& argv) {
 }
 
 int run_bench_train(const std::vector<std::string>& argv) {
-  Args args(argv, {"json", "full"});
+  Args args(argv, {"json", "full", "recompute"});
   args.reject_unknown({"json", "hidden", "layers", "heads", "kv-heads", "intermediate", "vocab",
                        "seq", "batch", "rank", "alpha", "dropout", "targets", "full", "lr",
-                       "weight-decay", "threads", "precision", "seed", "warmup", "steps",
+                       "recompute", "weight-decay", "threads", "precision", "seed", "warmup", "steps",
                        "profile"});
   TrainBenchSpec spec;
   spec.shape = parse_shape(args);
@@ -144,6 +144,7 @@ int run_bench_train(const std::vector<std::string>& argv) {
     }
   }
   spec.full = args.has("full");
+  spec.recompute = args.has("recompute");
   spec.lr = args.get_double("lr", spec.lr);
   spec.weight_decay = args.get_double("weight-decay", spec.weight_decay);
   spec.threads = static_cast<int>(positive_flag(args, "threads", spec.threads));
@@ -158,7 +159,7 @@ int run_bench_train(const std::vector<std::string>& argv) {
       {"mode", "train"},
       {"config",
        {{"seq", spec.seq}, {"batch", spec.batch},
-        {"full", spec.full}, {"rank", spec.rank}, {"alpha", spec.alpha},
+        {"full", spec.full}, {"recompute", spec.recompute}, {"rank", spec.rank}, {"alpha", spec.alpha},
         {"dropout", spec.dropout}, {"targets", spec.targets}, {"lr", spec.lr},
         {"weight_decay", spec.weight_decay}, {"precision", precision_name(spec.precision)},
         {"seed", spec.seed}, {"warmup", spec.warmup}, {"steps", spec.steps}}},
@@ -218,7 +219,7 @@ const CommandRegistrar kRegistrar(
      "usage: loralab-cli bench train [--json] [model shape flags as above] [--seq 256]\n"
      "                          [--batch 8] [--rank 16] [--alpha R] [--dropout 0.05]\n"
      "                          [--targets q_proj,k_proj,v_proj,o_proj] [--full] [--lr 3e-4]\n"
-     "                          [--weight-decay 0.01] [--threads 2] [--precision fp32|bf16]\n"
+     "                          [--recompute] [--weight-decay 0.01] [--threads 2] [--precision fp32|bf16]\n"
      "                          [--seed S] [--warmup 3] [--steps 20] [--profile TRACE.json]\n"
      "Training steps of the real trainer on random tokens (R1; R1-full with --full). Prints\n"
      "tokens_per_s over the timed steps, step times and the process's peak RSS.",

@@ -74,7 +74,7 @@ std::vector<TrainStage> parse_stages(const std::string& text) {
 }
 
 std::set<std::string> train_switch_names() {
-  return {"full", "rslora", "alpha-equals-rank", "no-pack"};
+  return {"full", "rslora", "alpha-equals-rank", "no-pack", "recompute"};
 }
 
 std::set<std::string> train_flag_names() {
@@ -109,6 +109,7 @@ std::set<std::string> train_flag_names() {
                 "alpha-ramp-steps",
                 "checkpoint-every",
                 "no-pack",
+                "recompute",
                 "stages"});
   return known;
 }
@@ -142,6 +143,7 @@ TrainSpec train_spec_from_args(const Args& args) {
   spec.lora.seed = spec.seed;
   spec.precision = parse_precision(args.get_or("precision", "fp32"), "--precision");
   spec.threads = static_cast<int>(args.get_int("threads", 0));
+  spec.recompute = args.has("recompute");
   spec.checkpoint_every = args.get_int("checkpoint-every", spec.checkpoint_every);
   if (args.has("alpha-start")) spec.alpha_start = args.get_double("alpha-start", 0);
   spec.alpha_ramp_steps = args.get_int("alpha-ramp-steps", spec.alpha_ramp_steps);

@@ -120,11 +120,13 @@ class TestReportRerun : public QObject {
   void full_fine_tune_reads_back() {
     TrainSpec spec;
     spec.full = true;
+    spec.recompute = true;
     spec.data.path = "train.txt";
     spec.out_dir = "out";
     spec.steps = 10;
     const auto rerun = loralab::ui::rerun_command(run_for(spec), "");
     QVERIFY(rerun.arguments.contains("--full"));
+    QVERIFY(rerun.arguments.contains("--recompute"));
     QVERIFY(!rerun.arguments.contains("--rank"));
     QCOMPARE(QString::fromStdString(parse_back(rerun.arguments).to_json()),
              QString::fromStdString(spec.to_json()));

@@ -140,6 +140,17 @@ class TestTrainPage : public QObject {
     QVERIFY2(lora->error("rank_pattern").contains("expected a rank > 0"), qPrintable(lora->error("rank_pattern")));
     page.lora_form()->set_layer_rank(1, "q_proj", "");
 
+    // The memory switch reaches the spec, and a loaded spec sets it.
+    auto* recompute = qobject_cast<QCheckBox*>(form->input("recompute"));
+    QVERIFY(recompute && !recompute->isChecked());
+    recompute->setChecked(true);
+    TrainSpec applied;
+    QVERIFY(page.training_form()->apply(applied));
+    QVERIFY(applied.recompute);
+    applied.recompute = false;
+    page.training_form()->load(applied);
+    QVERIFY(!recompute->isChecked());
+
     // A refused form does not start: the banner says why and the controller stays idle.
     set_training(page, "clip", "-1");
     QVERIFY(form->error("clip").contains("clip: expected a max gradient norm"));
@@ -359,6 +370,8 @@ class TestTrainPage : public QObject {
     const QString out = QString(LORALAB_BUILD_DIR) + "/ui-screens";
     QDir().mkpath(out);
     QVERIFY(image.save(out + "/train_page.png"));
+    // The optimisation settings sit below the fold of the left column: their own picture.
+    QVERIFY(page.training_form()->grab().toImage().save(out + "/train_form.png"));
   }
 };
 

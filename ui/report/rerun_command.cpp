@@ -187,6 +187,7 @@ RerunCommand rerun_command(const RunRecord& run, const QString& store_path) {
     << n(spec.patience) << "--seed" << QString::number(spec.seed) << "--precision"
     << precision_name(spec.precision) << "--threads" << QString::number(spec.threads)
     << "--checkpoint-every" << n(spec.checkpoint_every);
+  if (spec.recompute) a << "--recompute";
   if (spec.alpha_start) a << "--alpha-start" << exact_number(*spec.alpha_start);
   if (spec.alpha_ramp_steps > 0) a << "--alpha-ramp-steps" << n(spec.alpha_ramp_steps);
   if (!store_path.isEmpty()) a << "--db" << store_path;

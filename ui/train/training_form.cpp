@@ -1,6 +1,7 @@
 // The training settings form; see training_form.h.
 #include "ui/train/training_form.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -92,6 +93,13 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
   add_line(form, tr("Threads"), "threads", "0", [](TrainSpec& s, const QString& t) {
     s.threads = int(parse_int_field(t, "threads"));
   })->setToolTip(tr("0 = one per core"));
+  recompute_ = new QCheckBox(tr("Recompute layers in backward"), this);
+  recompute_->setToolTip(tr("Activation checkpointing: each layer keeps only its input and runs "
+                            "again during backward. The same result with much less memory for "
+                            "long sequences and large batches, at about a third more time per "
+                            "step."));
+  fields_->add(form, tr("Memory"), "recompute", recompute_,
+               [this](TrainSpec& s) { s.recompute = recompute_->isChecked(); });
   add_line(form, tr("Output folder"), "out", "", [](TrainSpec& s, const QString& t) {
     s.out_dir = t.trimmed().toStdString();
     if (s.out_dir.empty()) s.out_dir = "auto";  // the page picks a fresh folder at start
@@ -142,6 +150,7 @@ void TrainingForm::load(const TrainSpec& s) {
   set("seed", QString::number(s.seed));
   precision_->setCurrentText(precision_name(s.precision));
   set("threads", QString::number(s.threads));
+  recompute_->setChecked(s.recompute);
 }
 
 bool TrainingForm::apply(TrainSpec& spec) { return fields_->apply(spec); }

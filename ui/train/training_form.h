@@ -1,7 +1,8 @@
 // TrainingForm: the optimisation settings of a run (name, lr, schedule, warmup, steps or epochs,
 // batch, seq, accumulation, weight decay, clipping, eval every, patience, seed, precision,
-// threads, output folder), validated field by field against the engine's TrainSpec rules and the
-// loaded model (a sequence longer than its positions is refused here, not after loading).
+// threads, recomputing layers in backward, output folder), validated field by field against the
+// engine's TrainSpec rules and the loaded model (a sequence longer than its positions is refused
+// here, not after loading).
 #pragma once
 #include <QWidget>
 #include <functional>
@@ -10,6 +11,7 @@
 #include "loralab/model_config.h"
 #include "loralab/train.h"
 
+class QCheckBox;
 class QComboBox;
 class QLineEdit;
 
@@ -40,6 +42,7 @@ class TrainingForm : public QWidget {
 
   FieldSet* fields_ = nullptr;
   QComboBox *schedule_ = nullptr, *length_unit_ = nullptr, *precision_ = nullptr;
+  QCheckBox* recompute_ = nullptr;
   QLineEdit* length_ = nullptr;
   std::optional<ModelConfig> config_;
 };

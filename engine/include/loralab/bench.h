@@ -82,6 +82,7 @@ struct TrainBenchSpec {
   double dropout = 0.05;
   std::vector<std::string> targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
   bool full = false;
+  bool recompute = false;  // TrainSpec::recompute
   double lr = 3e-4;
   double weight_decay = 0.01;
   int threads = 2;

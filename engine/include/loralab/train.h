@@ -73,6 +73,9 @@ struct TrainSpec {
   uint64_t seed = 0;
   Precision precision = Precision::F32;  // bf16: bf16 matmuls, fp32 master weights and loss
   int threads = 0;                       // 0 = one per core
+  // Activation checkpointing: keep each decoder layer's input only and compute the layer again
+  // in backward. The same numbers, less memory, about one more forward pass per step.
+  bool recompute = false;
 
   std::string out_dir;                // the PEFT adapter (or the full model) is written here
   int64_t checkpoint_every = 0;       // 0 = only when stopping or finishing

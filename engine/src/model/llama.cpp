@@ -2,12 +2,14 @@
 // included), H hidden, nh/nkv query/key-value heads, hd head_dim, g = nh / nkv.
 #include "model/llama.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 
 #include "loralab/error.h"
 #include "model/train_ops.h"
@@ -228,6 +230,120 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Ten
   return h + mlp(post_attention_layernorm(h));
 }
 
+std::vector<torch::Tensor> DecoderLayerImpl::trainable_tensors() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : parameters())
+    if (p.requires_grad()) out.push_back(p);
+  for (const auto* linear : {&self_attn->q_proj, &self_attn->k_proj, &self_attn->v_proj,
+                             &self_attn->o_proj, &mlp->gate_proj, &mlp->up_proj, &mlp->down_proj})
+    for (const auto& adapter : (*linear)->adapters()) {
+      if (!adapter.live()) continue;
+      if (adapter.a.requires_grad()) out.push_back(adapter.a);
+      if (adapter.b.requires_grad()) out.push_back(adapter.b);
+    }
+  return out;
+}
+
+namespace {
+
+// The default generator draws the dropout seeds (dropout_mask.cpp); its state at the start of a
+// layer is what makes the same masks again.
+torch::Tensor generator_state() {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(const torch::Tensor& state) {
+  auto generator = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+// Autocast as it was when the layer first ran, for the time of its second run.
+class AutocastAs {
+ public:
+  AutocastAs(bool enabled, at::ScalarType dtype)
+      : enabled_(at::autocast::is_cpu_enabled()), dtype_(at::autocast::get_autocast_cpu_dtype()) {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  }
+  ~AutocastAs() {
+    at::autocast::set_cpu_enabled(enabled_);
+    at::autocast::set_autocast_cpu_dtype(dtype_);
+  }
+
+ private:
+  bool enabled_;
+  at::ScalarType dtype_;
+};
+
+// One decoder layer under activation checkpointing. forward runs the layer with autograd
+// recording on a detached x, as an unchecked layer runs (the same training nodes, the same
+// dropout seeds), keeps its output and drops its graph: what stays is x, the generator state the
+// layer started from and the autocast setting. backward sets the generator back, runs the layer
+// again, differentiates that run and puts the generator where it was. The trainable tensors are
+// inputs, so that their gradients flow to them through this node.
+struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
+  static torch::Tensor run(DecoderLayerImpl* layer, const torch::Tensor& x, const torch::Tensor& cos,
+                           const torch::Tensor& sin, int64_t index) {
+    return layer->forward(x, cos, sin, nullptr, static_cast<size_t>(index));
+  }
+
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& cos, const torch::Tensor& sin,
+                               DecoderLayerImpl* layer, int64_t index, torch::TensorList trainable) {
+    ctx->saved_data["generator"] = generator_state();
+    ctx->saved_data["autocast"] = at::autocast::is_cpu_enabled();
+    ctx->saved_data["autocast_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_cpu_dtype());
+    ctx->saved_data["layer"] = reinterpret_cast<int64_t>(layer);  // the model outlives its graphs
+    ctx->saved_data["index"] = index;
+    ctx->saved_data["trainable"] = static_cast<int64_t>(trainable.size());
+    ctx->save_for_backward({x, cos, sin});
+    torch::AutoGradMode recording(true);
+    return run(layer, x.detach().requires_grad_(x.requires_grad()), cos, sin, index).detach();
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_out) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& x = saved[0];
+    auto* layer = reinterpret_cast<DecoderLayerImpl*>(ctx->saved_data["layer"].toInt());
+    const int64_t index = ctx->saved_data["index"].toInt();
+    const auto trainable = layer->trainable_tensors();
+    TORCH_CHECK(int64_t(trainable.size()) == ctx->saved_data["trainable"].toInt(),
+                "layer ", index, ": its trainable tensors changed between forward and backward");
+
+    const auto now = generator_state();
+    set_generator_state(ctx->saved_data["generator"].toTensor());
+    torch::Tensor out, input;
+    {
+      AutocastAs autocast(ctx->saved_data["autocast"].toBool(),
+                          static_cast<at::ScalarType>(ctx->saved_data["autocast_dtype"].toInt()));
+      torch::AutoGradMode recording(true);
+      input = x.detach().requires_grad_(x.requires_grad());
+      out = run(layer, input, saved[1], saved[2], index);
+    }
+    set_generator_state(now);
+
+    std::vector<torch::Tensor> wrt;
+    if (input.requires_grad()) wrt.push_back(input);
+    wrt.insert(wrt.end(), trainable.begin(), trainable.end());
+    auto grads = wrt.empty() ? torch::autograd::variable_list()
+                             : torch::autograd::grad({out}, wrt, {grad_out[0]},
+                                                     /*retain_graph=*/false,
+                                                     /*create_graph=*/false, /*allow_unused=*/true);
+    // One gradient per argument of forward: x, cos, sin, layer, index, then each trainable tensor.
+    torch::autograd::variable_list result(5 + trainable.size());
+    size_t next = 0;
+    if (input.requires_grad()) result[0] = grads[next++];
+    for (size_t i = 0; i < trainable.size(); ++i) result[5 + i] = grads[next++];
+    return result;
+  }
+};
+
+}  // namespace
+
 namespace {
 
 std::string dims(std::initializer_list<const char*> keys) {
@@ -297,7 +413,15 @@ torch::Tensor LlamaImpl::hidden_states(const torch::Tensor& ids, KVCache* cache)
   const int64_t past = cache ? cache->length : 0;
   auto [cos, sin] = rotary_.cos_sin(past, steps, dtype_);
   auto x = torch::embedding(embed_tokens, ids);  // (B, T, H)
-  for (size_t i = 0; i < layers.size(); ++i) x = layers[i]->forward(x, cos, sin, cache, i);
+  const bool recompute = recompute_layers && !cache && torch::GradMode::is_enabled();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    auto trainable = recompute ? layers[i]->trainable_tensors() : std::vector<torch::Tensor>();
+    if (recompute && (x.requires_grad() || !trainable.empty()))
+      x = LayerCheckpoint::apply(x, cos, sin, layers[i].get(), static_cast<int64_t>(i),
+                                 torch::TensorList(trainable));
+    else
+      x = layers[i]->forward(x, cos, sin, cache, i);
+  }
   if (cache) cache->length = past + steps;
   return norm(x);
 }

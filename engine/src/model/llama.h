@@ -78,6 +78,9 @@ class DecoderLayerImpl : public torch::nn::Module {
   DecoderLayerImpl(RMSNorm input_norm, Attention attention, RMSNorm post_norm, Mlp mlp);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                         KVCache* cache, size_t layer_index);
+  // The layer's tensors that train: weights and norms in full fine-tuning, the A and B of
+  // trainable adapters otherwise.
+  std::vector<torch::Tensor> trainable_tensors() const;
   RMSNorm input_layernorm, post_attention_layernorm;
   Attention self_attn;
   Mlp mlp;
@@ -122,6 +125,10 @@ class LlamaImpl : public torch::nn::Module {
 
   torch::Tensor embed_tokens;  // (V, H)
   std::vector<DecoderLayer> layers;
+  // Activation checkpointing: while autograd records, each decoder layer keeps only its input and
+  // is computed again in backward. Gradients are the same to the bit; a training step costs one
+  // more forward pass and keeps a layer's activations instead of all of them.
+  bool recompute_layers = false;
   RMSNorm norm{nullptr};
   lora::LoraLinear lm_head{nullptr};  // null when tied to embed_tokens
 

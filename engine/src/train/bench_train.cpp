@@ -100,6 +100,7 @@ TrainBenchResult run_train_bench(const TrainBenchSpec& spec) {
   TrainSpec train;
   train.name = "bench";
   train.full = spec.full;
+  train.recompute = spec.recompute;
   train.lora.rank = spec.rank;
   train.lora.alpha = spec.alpha;
   train.lora.dropout = spec.dropout;

@@ -178,6 +178,7 @@ std::string TrainSpec::to_json() const {
   j["validation"] = validation ? dataset_json(*validation) : json(nullptr);
   j["reference"] = reference ? dataset_json(*reference) : json(nullptr);
   j["alpha_start"] = alpha_start ? json(*alpha_start) : json(nullptr);
+  if (recompute) j["recompute"] = true;  // only when set: earlier run hashes stay as they were
   // Only when set, so that single-stage specs (and their run hashes) stay as they were.
   if (!stages.empty()) {
     j["stages"] = json::array();
@@ -221,6 +222,7 @@ TrainSpec TrainSpec::from_json(const std::string& text, const std::string& sourc
     s.seed = j.value("seed", s.seed);
     s.precision = parse_precision(j.value("precision", std::string("fp32")), "precision");
     s.threads = j.value("threads", s.threads);
+    s.recompute = j.value("recompute", s.recompute);
     s.out_dir = j.value("out_dir", s.out_dir);
     s.checkpoint_every = j.value("checkpoint_every", s.checkpoint_every);
     s.ema_decay = j.value("ema_decay", s.ema_decay);

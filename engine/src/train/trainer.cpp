@@ -222,6 +222,11 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
   auto& impl = model.impl();
   auto& net = *impl.net;
   const bool bf16 = spec.precision == Precision::BF16;
+  struct RecomputeScope {
+    model::LlamaImpl& net;
+    ~RecomputeScope() { net.recompute_layers = false; }
+  } recompute_scope{net};
+  net.recompute_layers = spec.recompute;
   BatchIterator iterator(data.train.rows(), spec.batch, spec.seed);
   const int64_t total_steps = total_steps_of(spec, iterator);
   const auto stages = resolve_stages(spec, total_steps);
