@@ -123,11 +123,13 @@ void expand_bundled_args(const std::string& command, std::vector<std::string>& a
     std::string flag = token.substr(2);
     if (const auto eq = flag.find('='); eq != std::string::npos) {
       const std::string name = flag.substr(0, eq);
-      if (name == "model" || name == "data" || name == "val" || name == "reference")
+      if (name == "model" || name == "data" || name == "val" || name == "reference" ||
+          name == "rehearsal")
         token = "--" + name + "=" + resolve(name, flag.substr(eq + 1));
       continue;
     }
-    if ((flag == "model" || flag == "data" || flag == "val" || flag == "reference") && i + 1 < args.size()) {
+    if ((flag == "model" || flag == "data" || flag == "val" || flag == "reference" ||
+         flag == "rehearsal") && i + 1 < args.size()) {
       args[i + 1] = resolve(flag, args[i + 1]);
       ++i;
     }

@@ -93,6 +93,8 @@ const CommandRegistrar kRegistrar(
      "            [--recompute] keeps only each layer's input and computes the layer again in\n"
      "            backward: the same result with a fraction of the activation memory, for about\n"
      "            one more forward pass per step\n"
+     "  forgetting: [--rehearsal PATH [--rehearsal-share 0.15]] mixes rows of a general set (the\n"
+     "            kind of text the base knows, e.g. bundled:everyday) into the training rows\n"
      "  stages:   [--stages \"steps=100,lr=2e-4,rank=8;steps=100,lr=4e-4,rank=16\"] run back to "
      "back\n"
      "            (keys steps, lr, rank, alpha, schedule, warmup; unset ones carry over). A stage "

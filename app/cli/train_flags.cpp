@@ -85,6 +85,8 @@ std::set<std::string> train_flag_names() {
                 "val",
                 "val-ratio",
                 "reference",
+                "rehearsal",
+                "rehearsal-share",
                 "format",
                 "field",
                 "lr",
@@ -121,6 +123,10 @@ TrainSpec train_spec_from_args(const Args& args) {
   spec.data = dataset_arg(args.required("data"), args);
   if (auto val = args.get("val")) spec.validation = dataset_arg(*val, args);
   if (auto ref = args.get("reference")) spec.reference = dataset_arg(*ref, args);
+  if (auto general = args.get("rehearsal")) spec.rehearsal = dataset_arg(*general, args);
+  if (args.has("rehearsal-share") && !spec.rehearsal)
+    throw Error("--rehearsal-share: needs --rehearsal PATH, the general set to mix in");
+  spec.rehearsal_share = args.get_double("rehearsal-share", spec.rehearsal_share);
   spec.validation_ratio = args.get_double("val-ratio", spec.validation_ratio);
   spec.out_dir = args.required("out");
   spec.name = args.get_or("name", spec.name);

@@ -35,6 +35,7 @@ void CliProgress::on_plan(const TrainPlan& p) {
         {"total_steps", p.total_steps},
         {"train_rows", p.train_rows},
         {"validation_rows", p.validation_rows},
+        {"rehearsal_rows", p.rehearsal_rows},
         {"trainable_parameters", p.trainable_parameters},
         {"total_parameters", p.total_parameters},
         {"run_hash", p.run_hash},
@@ -132,7 +133,9 @@ nlohmann::json result_json(const TrainResult& result) {
                         {"peak_rss_bytes", result.peak_rss_bytes},
                         {"out", result.out_dir},
                         {"checkpoint", result.checkpoint_dir},
-                        {"run_hash", result.run_hash}};
+                        {"run_hash", result.run_hash},
+                        {"train_rows", result.train_rows},
+                        {"rehearsal_rows", result.rehearsal_rows}};
   out["best_val_loss"] =
       result.best_val_loss ? nlohmann::json(*result.best_val_loss) : nlohmann::json();
   if (result.reference_loss_before && result.reference_loss_after) {

@@ -11,6 +11,8 @@
 #include <QtTest>
 #include <unistd.h>
 
+#include <cmath>
+
 namespace {
 
 const QString kSourceResources = QStringLiteral(LORALAB_RESOURCES_DIR);
@@ -102,6 +104,29 @@ class TestCliBundled : public QObject {
     QCOMPARE(bad.exit_code, 1);
     QVERIFY2(bad.err.contains("has no reference.jsonl") && bad.err.contains("train.jsonl, validation.jsonl"),
              qPrintable(bad.err));
+
+    // Rehearsal: bundled:STYLE means its train.jsonl; with share 0.25 a quarter of the rows come
+    // from it, one for every three rows of the task.
+    const QStringList train_args{"train", "--model", "bundled", "--data", "bundled:mini", "--seq", "16",
+                                 "--batch", "1", "--steps", "1", "--threads", "1", "--eval-every", "0",
+                                 "--val-ratio", "0", "--out"};
+    auto plain = run(LORALAB_CLI, train_args + QStringList{tmp.filePath("plain")}, root);
+    QVERIFY2(plain.exit_code == 0, qPrintable(plain.err));
+    const int task_rows = plain.json["train_rows"].toInt();
+    QVERIFY(task_rows >= 3);
+    QCOMPARE(plain.json["rehearsal_rows"].toInt(), 0);
+    auto mixed = run(LORALAB_CLI, train_args + QStringList{tmp.filePath("rehearsed"), "--rehearsal", "bundled:mini",
+                                                           "--rehearsal-share", "0.25"}, root);
+    QVERIFY2(mixed.exit_code == 0, qPrintable(mixed.err));
+    QCOMPARE(mixed.json["rehearsal_rows"].toInt(), int(std::lround(task_rows / 3.0)));
+    QCOMPARE(mixed.json["train_rows"].toInt(), task_rows + mixed.json["rehearsal_rows"].toInt());
+    bad = run(LORALAB_CLI, train_args + QStringList{tmp.filePath("bad"), "--rehearsal-share", "0.25"}, root);
+    QCOMPARE(bad.exit_code, 1);
+    QVERIFY2(bad.err.contains("--rehearsal-share: needs --rehearsal"), qPrintable(bad.err));
+    bad = run(LORALAB_CLI, train_args + QStringList{tmp.filePath("bad"), "--rehearsal", "bundled:mini",
+                                                    "--rehearsal-share", "1"}, root);
+    QCOMPARE(bad.exit_code, 1);
+    QVERIFY2(bad.err.contains("rehearsal_share") && bad.err.contains("(0, 0.9]"), qPrintable(bad.err));
   }
 
   void installed_layout_next_to_the_executable() {

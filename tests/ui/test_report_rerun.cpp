@@ -46,6 +46,9 @@ TrainSpec unusual_spec() {
   spec.checkpoint_every = 20;
   spec.alpha_start = 0.5;
   spec.alpha_ramp_steps = 9;
+  spec.rehearsal = spec.data;
+  spec.rehearsal->path = "/data/every day.jsonl";
+  spec.rehearsal_share = 0.125;
   spec.lora.rank = 6;
   spec.lora.alpha = 12.5;
   spec.lora.dropout = 0.05;

@@ -3,7 +3,8 @@
 // folder loads and gives the trained logits), prompt/completion data (the first step's loss is
 // the mean over completion tokens only, computed independently from the base logits), and the
 // forgetting figure (reference loss before and after, equal to evaluate_loss on the same set),
-// and activation checkpointing (--recompute) giving the very same run in every mode.
+// activation checkpointing (--recompute) giving the very same run in every mode, and rehearsal (a
+// general set mixed into the training rows) keeping the loss on that set down.
 #include "train_fixture.h"
 
 #include <cstring>
@@ -227,6 +228,70 @@ class TestTrainModes : public QObject {
     for (size_t i = 0; i < kept.evals.size(); ++i) QCOMPARE(recomputed.evals[i].val_loss, kept.evals[i].val_loss);
     QVERIFY(kept.losses.back() < kept.losses.front());  // the runs trained something
     QCOMPARE(recomputed_logits, kept_logits);
+  }
+
+  // A share of the training rows comes from a general set: the plan counts them, and the model
+  // trained with them keeps a far lower loss on that set than one trained on the task alone.
+  void rehearsal_mixes_a_general_set_in() {
+    Fixture f;
+    QByteArray general;
+    const QStringList lines = {"birds fly high over green hills.", "old men fish by the river.",
+                               "snow fell on the quiet town."};
+    for (int i = 0; i < 30; ++i) general += (lines[i % 3] + "\n\n").toUtf8();
+    write_file(f.dir.path() + "/general.txt", general);
+    loralab::DatasetSpec set;
+    set.path = f.path("general.txt");
+    auto spec = f.spec();
+    spec.reference = set;
+    spec.eval_every = 0;
+    auto run = [&](std::optional<loralab::DatasetSpec> rehearsal, Recorder& rec) {
+      auto s = spec;
+      s.rehearsal = rehearsal;
+      s.rehearsal_share = 0.5;
+      s.out_dir = f.out + (rehearsal ? "-rehearsal" : "-plain");
+      auto model = loralab::Model::load(f.model_dir);
+      return loralab::train(*model, s, &rec);
+    };
+    Recorder plain_rec, mixed_rec;
+    const auto plain = run(std::nullopt, plain_rec);
+    const auto mixed = run(set, mixed_rec);
+    QCOMPARE(plain.status, std::string("done"));
+    QCOMPARE(mixed.status, std::string("done"));
+    QVERIFY(plain_rec.plan && mixed_rec.plan);
+    QCOMPARE(plain_rec.plan->rehearsal_rows, int64_t(0));
+    // Share 0.5: as many general rows as task rows.
+    QCOMPARE(mixed_rec.plan->rehearsal_rows, plain_rec.plan->train_rows);
+    QCOMPARE(mixed_rec.plan->train_rows, 2 * plain_rec.plan->train_rows);
+    QVERIFY(mixed_rec.plan->dataset_fingerprint != plain_rec.plan->dataset_fingerprint);
+    QCOMPARE(*mixed.reference_loss_before, *plain.reference_loss_before);
+    qInfo("general-set loss %.3f before, %.3f after the task alone, %.3f with rehearsal",
+          *plain.reference_loss_before, *plain.reference_loss_after, *mixed.reference_loss_after);
+    QVERIFY2(*mixed.reference_loss_after < 0.7 * *plain.reference_loss_after,
+             qPrintable(QString("general-set loss: before %1, after training on the task alone %2, "
+                                "with rehearsal %3")
+                            .arg(*plain.reference_loss_before)
+                            .arg(*plain.reference_loss_after)
+                            .arg(*mixed.reference_loss_after)));
+
+    // Refused before training: a share outside (0, 0.9], a general set that is not there.
+    auto bad = spec;
+    bad.rehearsal = set;
+    bad.rehearsal_share = 0.95;
+    try {
+      bad.validate();
+      QFAIL("share 0.95 was accepted");
+    } catch (const loralab::Error& e) {
+      QVERIFY2(QString(e.what()).contains("rehearsal_share"), e.what());
+    }
+    bad.rehearsal_share = 0.2;
+    bad.rehearsal->path = f.path("no-such-general.txt");
+    auto model = loralab::Model::load(f.model_dir);
+    try {
+      loralab::train(*model, bad);
+      QFAIL("a missing rehearsal set was accepted");
+    } catch (const loralab::Error& e) {
+      QVERIFY2(QString(e.what()).contains("no-such-general.txt"), e.what());
+    }
   }
 
   void forgetting_figure_is_reported() {

@@ -123,6 +123,8 @@ struct Recorder : loralab::TrainObserver {
     if (step_hook) step_hook(m);
   }
   void on_eval(const loralab::EvalMetrics& m) override { evals.push_back(m); }
+  std::optional<loralab::TrainPlan> plan;
+  void on_plan(const loralab::TrainPlan& p) override { plan = p; }
   void on_message(const std::string& text) override {
     messages.push_back(text);
     if (message_hook) message_hook(text);

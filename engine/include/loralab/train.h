@@ -40,6 +40,11 @@ struct TrainSpec {
   std::optional<DatasetSpec> validation;  // separate validation set; else a split of `data`
   double validation_ratio = 0.05;
   std::optional<DatasetSpec> reference;   // a general set for the forgetting figure
+  // Rehearsal against forgetting: rows of a general set (the kind of text the base was trained
+  // on) mixed into the training rows, rehearsal_share of them in all; a set too small for its
+  // share is repeated. The mix is fixed by the seed and shuffled with the training rows.
+  std::optional<DatasetSpec> rehearsal;
+  double rehearsal_share = 0.15;
   bool pack = true;
 
   int64_t seq_len = 256;
@@ -122,6 +127,7 @@ struct TrainPlan {
   int64_t trainable_parameters = 0, total_parameters = 0;
   std::string dataset_fingerprint;
   std::string run_hash;
+  int64_t rehearsal_rows = 0;  // of train_rows, drawn from TrainSpec::rehearsal
 };
 
 struct TrainResult {
@@ -137,6 +143,7 @@ struct TrainResult {
   std::string out_dir;
   std::string checkpoint_dir;  // resumable checkpoint (when stopped or on NaN: the last good one)
   std::string run_hash;
+  int64_t train_rows = 0, rehearsal_rows = 0;  // as in the plan
 };
 
 // Receives progress on the training thread. Keep handlers short; the GUI re-emits them as queued

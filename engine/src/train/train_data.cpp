@@ -1,6 +1,9 @@
 // Training data for a run: read, split, tokenize with the model's tokenizer and pack into rows.
 #include <ATen/autocast_mode.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "loralab/error.h"
 #include "loralab/tokenizer.h"
 #include "train/train_internal.h"
@@ -26,6 +29,21 @@ PackedBatchSet pack(const std::vector<Example>& examples, const Tokenizer& token
   options.seed = spec.seed;
   options.vocab_size = config.vocab_size;
   return pack_examples(tokenized, options);
+}
+
+// Appends `count` rows of `from` to `to`, taking them in from's order and starting over when
+// from runs out.
+void append_rows(PackedBatchSet& to, const PackedBatchSet& from, int64_t count) {
+  const int64_t t = to.seq_len;
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t row = i % from.rows();
+    const auto input = from.input_row(row), target = from.target_row(row);
+    const auto mask = from.mask_row(row);
+    to.inputs.insert(to.inputs.end(), input.begin(), input.end());
+    to.targets.insert(to.targets.end(), target.begin(), target.end());
+    to.target_mask.insert(to.target_mask.end(), mask.begin(), mask.end());
+    for (int64_t j = 0; j < t; ++j) to.target_tokens += mask[j];
+  }
 }
 
 }  // namespace
@@ -55,8 +73,24 @@ PreparedData prepare_data(const Model& model, const TrainSpec& spec) {
     data.validation = pack(split.validation, tokenizer, model.config(), spec, /*shuffle=*/false);
   if (spec.reference)
     data.reference = pack(read_dataset(*spec.reference), tokenizer, model.config(), spec, false);
-  const std::string settings = "seq=" + std::to_string(spec.seq_len) + ";pack=" +
-                               std::to_string(spec.pack) + ";tokenizer=" + *folder.tokenizer_path;
+  std::string settings = "seq=" + std::to_string(spec.seq_len) + ";pack=" +
+                         std::to_string(spec.pack) + ";tokenizer=" + *folder.tokenizer_path;
+  if (spec.rehearsal) {
+    // Shuffled by the seed before the share is taken, so a large general set gives a fair draw;
+    // the trainer's own shuffle then spreads these rows over the batches.
+    PackedBatchSet general;
+    try {
+      general = pack(read_dataset(*spec.rehearsal), tokenizer, model.config(), spec, /*shuffle=*/true);
+    } catch (const Error& e) {
+      throw Error("rehearsal set " + spec.rehearsal->path + ": " + e.what());
+    }
+    const double share = spec.rehearsal_share;
+    data.rehearsal_rows =
+        std::max<int64_t>(1, std::llround(double(data.train.rows()) * share / (1 - share)));
+    append_rows(data.train, general, data.rehearsal_rows);
+    settings += ";rehearsal=" + dataset_fingerprint(*spec.rehearsal, settings) +
+                ";share=" + std::to_string(share);
+  }
   data.fingerprint = dataset_fingerprint(spec.data, settings);
   return data;
 }

@@ -14,6 +14,7 @@ struct PreparedData {
   PackedBatchSet train;
   PackedBatchSet validation;  // rows() == 0 when there is none
   std::optional<PackedBatchSet> reference;
+  int64_t rehearsal_rows = 0;  // the last rows of train came from TrainSpec::rehearsal
   std::string fingerprint;
 };
 

@@ -160,6 +160,9 @@ void TrainSpec::validate() const {
   require(checkpoint_every >= 0, "checkpoint_every", "a step count ≥ 0");
   require(ema_decay >= 0 && ema_decay < 1, "ema_decay", "a value in [0, 1)");
   require(!out_dir.empty(), "out", "an output folder");
+  require(!rehearsal || !rehearsal->path.empty(), "rehearsal", "a dataset path");
+  require(!rehearsal || (rehearsal_share > 0 && rehearsal_share <= 0.9), "rehearsal_share",
+          "a share of the training rows in (0, 0.9], got " + std::to_string(rehearsal_share));
   validate_stages(*this);
 }
 
@@ -178,7 +181,11 @@ std::string TrainSpec::to_json() const {
   j["validation"] = validation ? dataset_json(*validation) : json(nullptr);
   j["reference"] = reference ? dataset_json(*reference) : json(nullptr);
   j["alpha_start"] = alpha_start ? json(*alpha_start) : json(nullptr);
-  if (recompute) j["recompute"] = true;  // only when set: earlier run hashes stay as they were
+  if (recompute) j["recompute"] = true;
+  if (rehearsal) {  // only when set, as recompute
+    j["rehearsal"] = dataset_json(*rehearsal);
+    j["rehearsal_share"] = rehearsal_share;
+  }  // only when set: earlier run hashes stay as they were
   // Only when set, so that single-stage specs (and their run hashes) stay as they were.
   if (!stages.empty()) {
     j["stages"] = json::array();
@@ -197,6 +204,8 @@ TrainSpec TrainSpec::from_json(const std::string& text, const std::string& sourc
     s.data = dataset_from(j.at("data"));
     if (j.contains("validation") && !j["validation"].is_null()) s.validation = dataset_from(j["validation"]);
     if (j.contains("reference") && !j["reference"].is_null()) s.reference = dataset_from(j["reference"]);
+    if (j.contains("rehearsal") && !j["rehearsal"].is_null()) s.rehearsal = dataset_from(j["rehearsal"]);
+    s.rehearsal_share = j.value("rehearsal_share", s.rehearsal_share);
     s.validation_ratio = j.value("validation_ratio", s.validation_ratio);
     s.pack = j.value("pack", s.pack);
     s.seq_len = j.value("seq_len", s.seq_len);

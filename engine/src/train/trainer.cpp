@@ -243,7 +243,7 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
   };
   TrainPlan plan{total_steps,           data.train.rows(), data.validation.rows(),
                  data.train.target_tokens, trainable.count,   model.parameter_count(),
-                 data.fingerprint,      run_hash};
+                 data.fingerprint,      run_hash,          data.rehearsal_rows};
   Counters c;
   auto advance_stage = [&] {
     const auto& from = stages[c.stage].lora;
@@ -296,6 +296,8 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
   TrainResult result;
   result.run_hash = run_hash;
   result.out_dir = spec.out_dir;
+  result.train_rows = data.train.rows();
+  result.rehearsal_rows = data.rehearsal_rows;
   auto finish = [&](const std::string& status, const std::string& message) {
     result.status = status;
     result.message = message;
