@@ -95,6 +95,8 @@ const CommandRegistrar kRegistrar(
      "            one more forward pass per step\n"
      "  forgetting: [--rehearsal PATH [--rehearsal-share 0.15]] mixes rows of a general set (the\n"
      "            kind of text the base knows, e.g. bundled:everyday) into the training rows\n"
+     "            [--rehearsal-unscored-opening N]: the first N tokens of each of its texts carry\n"
+     "            no loss, so texts the adapter begins keep its style\n"
      "  stages:   [--stages \"steps=100,lr=2e-4,rank=8;steps=100,lr=4e-4,rank=16\"] run back to "
      "back\n"
      "            (keys steps, lr, rank, alpha, schedule, warmup; unset ones carry over). A stage "

@@ -3,7 +3,18 @@
 # science-fiction LoRA adapter (r = 8 on q,k,v,o, 300 steps), their validation-loss drop, the
 # signature-word shares of 20 samples each, a 50/50 blend, and the everyday loss under each
 # adapter (forgetting). Everything goes to OUT; summary.json holds the figures.
-# usage: [BASE=DIR] [STEPS=300] [COUNT=20] [BATCH=4] bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
+# The adapters train with everyday stories mixed in (REHEARSAL: their share of the rows, 0 = none;
+# UNSCORED: tokens at the start of each everyday story that carry no loss). Measured at batch 16
+# (fairy tale / science fiction): val-loss drop, samples with signature words, everyday loss rise
+#   no rehearsal, lr 2e-3        19.8% / -,      -,         46.0% / -  (batch 4: 15.7/15.1, 90/85, 25.8/22.1)
+#   REHEARSAL=0.15, lr 4e-3      22.0 / 20.1,    65 / 30,   5.8 / 5.5
+#   REHEARSAL=0.3,  lr 4e-3      20.7 / 19.0,    75 / 25,   2.9 / 3.0   (the defaults)
+#   REHEARSAL=0.3, UNSCORED=16   20.7 / 19.3,    80 / 70,   12.8 / 7.6
+# Rehearsal keeps the everyday loss, but the adapter then also learns how everyday stories begin,
+# so its own samples often start as one; leaving the openings unscored brings the style back and
+# the forgetting with it (on the openings).
+# usage: [BASE=DIR] [STEPS=300] [COUNT=20] [BATCH=16] [LR=4e-3] [REHEARSAL=0.3] [UNSCORED=0]
+#        bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/build/quality}
@@ -11,7 +22,10 @@ cli=${2:-$root/build/app/loralab-cli}
 base=${BASE:-$root/resources/models/base}
 steps=${STEPS:-300}   # adapter steps (the quality bar: 300)
 count=${COUNT:-20}    # samples per model (the quality bar: 20)
-batch=${BATCH:-4}     # rows of 256 tokens per adapter step
+batch=${BATCH:-16}    # rows of 256 tokens per adapter step
+lr=${LR:-4e-3}
+rehearsal=${REHEARSAL:-0.3}
+unscored=${UNSCORED:-0}  # tokens at the start of each rehearsal story that carry no loss
 data=$root/resources/datasets
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}
 mkdir -p "$out"
@@ -30,12 +44,17 @@ loss() {  # NAME DATA [--adapter DIR:W]...
 
 train_adapter() {  # STYLE
   local style=$1
+  local mix=()
+  if [[ $rehearsal != 0 ]]; then
+    mix=(--rehearsal "$data/everyday/train.jsonl" --rehearsal-share "$rehearsal"
+         --rehearsal-unscored-opening "$unscored")
+  fi
   rm -rf "$out/adapter_$style"
   "$cli" train --model "$base" --data "$data/$style/train.jsonl" \
     --val "$data/$style/validation.jsonl" --reference "$data/everyday/validation.jsonl" \
     --rank 8 --alpha 16 --targets q_proj,k_proj,v_proj,o_proj --dropout 0.05 \
-    --steps "$steps" --batch "$batch" --seq 256 --lr 2e-3 --warmup 20 --schedule cosine \
-    --eval-every 100 --precision fp32 --threads 1 --seed 7 --out "$out/adapter_$style" --json \
+    --steps "$steps" --batch "$batch" --seq 256 --lr "$lr" --warmup 20 --schedule cosine \
+    --eval-every 100 --precision fp32 --threads 1 --seed 7 --out "$out/adapter_$style" "${mix[@]}" --json \
     >"$out/train_$style.jsonl"
 }
 

@@ -244,11 +244,12 @@ class TestTrainModes : public QObject {
     auto spec = f.spec();
     spec.reference = set;
     spec.eval_every = 0;
-    auto run = [&](std::optional<loralab::DatasetSpec> rehearsal, Recorder& rec) {
+    auto run = [&](std::optional<loralab::DatasetSpec> rehearsal, Recorder& rec, int64_t unscored = 0) {
       auto s = spec;
       s.rehearsal = rehearsal;
       s.rehearsal_share = 0.5;
-      s.out_dir = f.out + (rehearsal ? "-rehearsal" : "-plain");
+      s.rehearsal_unscored_opening = unscored;
+      s.out_dir = f.out + (rehearsal ? "-rehearsal" : "-plain") + std::to_string(unscored);
       auto model = loralab::Model::load(f.model_dir);
       return loralab::train(*model, s, &rec);
     };
@@ -272,6 +273,16 @@ class TestTrainModes : public QObject {
                             .arg(*plain.reference_loss_before)
                             .arg(*plain.reference_loss_after)
                             .arg(*mixed.reference_loss_after)));
+
+    // Unscored openings: the same rows, and 5 fewer targets that count per general example (each
+    // of the 30 has 10 or more tokens; the rows hold every example at least once).
+    Recorder opening_rec;
+    const auto opening = run(set, opening_rec, 5);
+    QCOMPARE(opening.status, std::string("done"));
+    QCOMPARE(opening_rec.plan->train_rows, mixed_rec.plan->train_rows);
+    const int64_t fewer = mixed_rec.plan->train_tokens - opening_rec.plan->train_tokens;
+    QVERIFY2(fewer >= 5 * 30, qPrintable(QString::number(fewer)));
+    QVERIFY(opening_rec.plan->dataset_fingerprint != mixed_rec.plan->dataset_fingerprint);
 
     // Refused before training: a share outside (0, 0.9], a general set that is not there.
     auto bad = spec;

@@ -154,7 +154,8 @@ RerunCommand rerun_command(const RunRecord& run, const QString& store_path) {
   if (spec.reference) a << "--reference" << q(spec.reference->path);
   if (spec.rehearsal)
     a << "--rehearsal" << q(spec.rehearsal->path) << "--rehearsal-share"
-      << exact_number(spec.rehearsal_share);
+      << exact_number(spec.rehearsal_share) << "--rehearsal-unscored-opening"
+      << n(spec.rehearsal_unscored_opening);
   a << "--format" << q(spec.data.format) << "--field" << q(spec.data.field);
   if (!spec.pack) a << "--no-pack";
   a << "--out" << q(spec.out_dir) << "--name" << q(spec.name);

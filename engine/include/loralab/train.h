@@ -45,6 +45,9 @@ struct TrainSpec {
   // share is repeated. The mix is fixed by the seed and shuffled with the training rows.
   std::optional<DatasetSpec> rehearsal;
   double rehearsal_share = 0.15;
+  // The first tokens of each rehearsal example carry no loss: the adapter keeps how the general
+  // set goes on but not how it begins, so that text the adapter starts itself keeps its style.
+  int64_t rehearsal_unscored_opening = 0;
   bool pack = true;
 
   int64_t seq_len = 256;

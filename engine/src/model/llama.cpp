@@ -2,17 +2,16 @@
 // included), H hidden, nh/nkv query/key-value heads, hd head_dim, g = nh / nkv.
 #include "model/llama.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 
 #include "loralab/error.h"
 #include "model/train_ops.h"
+#include "util/generator_state.h"
 
 namespace loralab::model {
 
@@ -246,20 +245,6 @@ std::vector<torch::Tensor> DecoderLayerImpl::trainable_tensors() const {
 
 namespace {
 
-// The default generator draws the dropout seeds (dropout_mask.cpp); its state at the start of a
-// layer is what makes the same masks again.
-torch::Tensor generator_state() {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  return generator.get_state();
-}
-
-void set_generator_state(const torch::Tensor& state) {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_state(state);
-}
-
 // Autocast as it was when the layer first ran, for the time of its second run.
 class AutocastAs {
  public:
@@ -293,7 +278,7 @@ struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& cos, const torch::Tensor& sin,
                                DecoderLayerImpl* layer, int64_t index, torch::TensorList trainable) {
-    ctx->saved_data["generator"] = generator_state();
+    ctx->saved_data["generator"] = cpu_generator_state();
     ctx->saved_data["autocast"] = at::autocast::is_cpu_enabled();
     ctx->saved_data["autocast_dtype"] = static_cast<int64_t>(at::autocast::get_autocast_cpu_dtype());
     ctx->saved_data["layer"] = reinterpret_cast<int64_t>(layer);  // the model outlives its graphs
@@ -314,8 +299,8 @@ struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
     TORCH_CHECK(int64_t(trainable.size()) == ctx->saved_data["trainable"].toInt(),
                 "layer ", index, ": its trainable tensors changed between forward and backward");
 
-    const auto now = generator_state();
-    set_generator_state(ctx->saved_data["generator"].toTensor());
+    const auto now = cpu_generator_state();
+    set_cpu_generator_state(ctx->saved_data["generator"].toTensor());
     torch::Tensor out, input;
     {
       AutocastAs autocast(ctx->saved_data["autocast"].toBool(),
@@ -324,7 +309,7 @@ struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
       input = x.detach().requires_grad_(x.requires_grad());
       out = run(layer, input, saved[1], saved[2], index);
     }
-    set_generator_state(now);
+    set_cpu_generator_state(now);
 
     std::vector<torch::Tensor> wrt;
     if (input.requires_grad()) wrt.push_back(input);

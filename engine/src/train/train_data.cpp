@@ -11,12 +11,21 @@
 namespace loralab::training {
 namespace {
 
+// unscored_opening: the first tokens of each example carry no loss (rehearsal; see TrainSpec).
 PackedBatchSet pack(const std::vector<Example>& examples, const Tokenizer& tokenizer,
-                    const ModelConfig& config, const TrainSpec& spec, bool shuffle) {
+                    const ModelConfig& config, const TrainSpec& spec, bool shuffle,
+                    int64_t unscored_opening = 0) {
   std::vector<TokenizedExample> tokenized;
   tokenized.reserve(examples.size());
   auto encode = [&](const std::string& text) { return tokenizer.encode(text); };
-  for (const auto& example : examples) tokenized.push_back(tokenize_example(example, encode));
+  for (const auto& example : examples) {
+    tokenized.push_back(tokenize_example(example, encode));
+    auto& t = tokenized.back();
+    if (unscored_opening <= 0) continue;
+    if (t.loss_mask.empty()) t.loss_mask.assign(t.ids.size(), 1);
+    const auto end = std::min<size_t>(t.loss_mask.size(), size_t(unscored_opening));
+    std::fill(t.loss_mask.begin(), t.loss_mask.begin() + std::ptrdiff_t(end), uint8_t(0));
+  }
   PackOptions options;
   options.seq_len = spec.seq_len;
   options.bos = tokenizer.bos_id();
@@ -80,7 +89,8 @@ PreparedData prepare_data(const Model& model, const TrainSpec& spec) {
     // the trainer's own shuffle then spreads these rows over the batches.
     PackedBatchSet general;
     try {
-      general = pack(read_dataset(*spec.rehearsal), tokenizer, model.config(), spec, /*shuffle=*/true);
+      general = pack(read_dataset(*spec.rehearsal), tokenizer, model.config(), spec, /*shuffle=*/true,
+                     spec.rehearsal_unscored_opening);
     } catch (const Error& e) {
       throw Error("rehearsal set " + spec.rehearsal->path + ": " + e.what());
     }
@@ -89,7 +99,8 @@ PreparedData prepare_data(const Model& model, const TrainSpec& spec) {
         std::max<int64_t>(1, std::llround(double(data.train.rows()) * share / (1 - share)));
     append_rows(data.train, general, data.rehearsal_rows);
     settings += ";rehearsal=" + dataset_fingerprint(*spec.rehearsal, settings) +
-                ";share=" + std::to_string(share);
+                ";share=" + std::to_string(share) +
+                ";unscored=" + std::to_string(spec.rehearsal_unscored_opening);
   }
   data.fingerprint = dataset_fingerprint(spec.data, settings);
   return data;

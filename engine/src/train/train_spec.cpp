@@ -163,6 +163,7 @@ void TrainSpec::validate() const {
   require(!rehearsal || !rehearsal->path.empty(), "rehearsal", "a dataset path");
   require(!rehearsal || (rehearsal_share > 0 && rehearsal_share <= 0.9), "rehearsal_share",
           "a share of the training rows in (0, 0.9], got " + std::to_string(rehearsal_share));
+  require(rehearsal_unscored_opening >= 0, "rehearsal_unscored_opening", "a token count ≥ 0");
   validate_stages(*this);
 }
 
@@ -185,6 +186,7 @@ std::string TrainSpec::to_json() const {
   if (rehearsal) {  // only when set, as recompute
     j["rehearsal"] = dataset_json(*rehearsal);
     j["rehearsal_share"] = rehearsal_share;
+    if (rehearsal_unscored_opening > 0) j["rehearsal_unscored_opening"] = rehearsal_unscored_opening;
   }  // only when set: earlier run hashes stay as they were
   // Only when set, so that single-stage specs (and their run hashes) stay as they were.
   if (!stages.empty()) {
@@ -206,6 +208,7 @@ TrainSpec TrainSpec::from_json(const std::string& text, const std::string& sourc
     if (j.contains("reference") && !j["reference"].is_null()) s.reference = dataset_from(j["reference"]);
     if (j.contains("rehearsal") && !j["rehearsal"].is_null()) s.rehearsal = dataset_from(j["rehearsal"]);
     s.rehearsal_share = j.value("rehearsal_share", s.rehearsal_share);
+    s.rehearsal_unscored_opening = j.value("rehearsal_unscored_opening", s.rehearsal_unscored_opening);
     s.validation_ratio = j.value("validation_ratio", s.validation_ratio);
     s.pack = j.value("pack", s.pack);
     s.seq_len = j.value("seq_len", s.seq_len);

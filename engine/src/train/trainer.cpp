@@ -1,7 +1,6 @@
 // The training loop: step, schedule, clip, AdamW, evaluate, early-stop, checkpoint, report.
 // A step is `accum` micro-batches of `batch` rows (B, T); the loss is the mean over every counted
 // target token of the step, so accumulation gives the same gradient as one large batch.
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 
 #include <chrono>
@@ -19,6 +18,7 @@
 #include "train/checkpoint.h"
 #include "train/stages.h"
 #include "train/train_internal.h"
+#include "util/generator_state.h"
 
 namespace fs = std::filesystem;
 
@@ -122,18 +122,6 @@ void apply_alpha_ramp(const TrainSpec& spec, const LoraSpec& first, const LoraSp
   for (size_t i = 0; i < t.adapters.size(); ++i) t.adapters[i]->alpha = t.target_alphas[i] * ratio;
 }
 
-torch::Tensor rng_state() {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  return gen.get_state();
-}
-
-void set_rng_state(const torch::Tensor& state) {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(state);
-}
-
 struct Counters {
   int64_t step = 0;
   BatchPosition position;
@@ -153,7 +141,7 @@ CheckpointData snapshot(const Trainable& t, const AdamW& optimizer, const Counte
   CheckpointData data;
   for (const auto& [name, p] : t.params) data.tensors["param." + name] = p.detach();
   for (const auto& [key, value] : optimizer.state()) data.tensors["opt." + key] = value;
-  data.tensors["rng"] = rng_state();
+  data.tensors["rng"] = cpu_generator_state();
   data.state = {{"format", "loralab-checkpoint/1"}, {"step", c.step},
                 {"epoch", c.position.epoch}, {"index", c.position.index},
                 {"best_val", std::isfinite(c.best_val) ? nlohmann::json(c.best_val) : nlohmann::json()},
@@ -193,7 +181,7 @@ void restore(const std::string& dir, const CheckpointData& data, Trainable& t, A
   for (const auto& [name, tensor] : data.tensors)
     if (name.rfind("opt.", 0) == 0) opt[name.substr(4)] = tensor;
   optimizer.load_state(opt, dir);
-  set_rng_state(data.tensors.at("rng"));
+  set_cpu_generator_state(data.tensors.at("rng"));
   c.step = s.at("step").get<int64_t>();
   c.position = {s.at("epoch").get<int64_t>(), s.at("index").get<int64_t>()};
   iterator.restore(c.position);
