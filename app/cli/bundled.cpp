@@ -107,6 +107,16 @@ std::string resolve_bundled_data(const std::string& flag, const std::string& val
               "; styles: " + list_entries(datasets, true));
 }
 
+namespace {
+
+// The flags whose value may be a bundled:... dataset or the bundled model.
+bool takes_bundled(const std::string& flag) {
+  return flag == "model" || flag == "data" || flag == "val" || flag == "reference" ||
+         flag == "rehearsal";
+}
+
+}  // namespace
+
 void expand_bundled_args(const std::string& command, std::vector<std::string>& args) {
   auto resolve = [](const std::string& flag, const std::string& value) {
     if (flag == "model") return value == kBundledWord ? bundled_model_dir() : value;
@@ -123,13 +133,11 @@ void expand_bundled_args(const std::string& command, std::vector<std::string>& a
     std::string flag = token.substr(2);
     if (const auto eq = flag.find('='); eq != std::string::npos) {
       const std::string name = flag.substr(0, eq);
-      if (name == "model" || name == "data" || name == "val" || name == "reference" ||
-          name == "rehearsal")
+      if (takes_bundled(name))
         token = "--" + name + "=" + resolve(name, flag.substr(eq + 1));
       continue;
     }
-    if ((flag == "model" || flag == "data" || flag == "val" || flag == "reference" ||
-         flag == "rehearsal") && i + 1 < args.size()) {
+    if (takes_bundled(flag) && i + 1 < args.size()) {
       args[i + 1] = resolve(flag, args[i + 1]);
       ++i;
     }

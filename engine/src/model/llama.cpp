@@ -327,10 +327,6 @@ struct LayerCheckpoint : torch::autograd::Function<LayerCheckpoint> {
   }
 };
 
-}  // namespace
-
-namespace {
-
 std::string dims(std::initializer_list<const char*> keys) {
   std::string out;
   for (const char* key : keys) out += (out.empty() ? "" : ", ") + std::string(key);
