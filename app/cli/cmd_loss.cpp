@@ -18,9 +18,9 @@ namespace loralab::cli {
 namespace {
 
 int run_loss(const std::vector<std::string>& argv) {
-  Args args(argv);
+  Args args(argv, {"no-pack"});
   args.reject_unknown({"model", "adapter", "data", "format", "field", "seq", "max-rows",
-                       "precision", "threads"});
+                       "precision", "threads", "no-pack"});
   ModelLoadOptions options;
   options.precision = parse_precision(args.get_or("precision", "fp32"), "--precision");
   if (auto threads = args.get_int("threads", 0); threads < 0)
@@ -40,9 +40,10 @@ int run_loss(const std::vector<std::string>& argv) {
   if (seq < 2 || seq > model->config().max_position_embeddings)
     throw Error("--seq: expected 2 to " + std::to_string(model->config().max_position_embeddings) +
                 " (max_position_embeddings), got " + std::to_string(seq));
-  const double loss = evaluate_loss(*model, data, seq, max_rows);
+  const bool pack = !args.has("no-pack");
+  const double loss = evaluate_loss(*model, data, seq, max_rows, pack);
   std::cout << nlohmann::json({{"model", args.required("model")}, {"adapters", adapters},
-                               {"data", data.path}, {"seq", seq}, {"loss", loss},
+                               {"data", data.path}, {"seq", seq}, {"pack", pack}, {"loss", loss},
                                {"perplexity", std::exp(loss)}})
                    .dump()
             << "\n";
@@ -53,9 +54,11 @@ const CommandRegistrar kRegistrar(
     "loss",
     {"mean next-token loss of a model (with adapters) on a dataset",
      "usage: loralab-cli loss --model DIR --data PATH [--adapter DIR[:WEIGHT]]... [--seq 256]\n"
-     "         [--max-rows 0] [--format auto] [--field text] [--precision fp32|bf16] [--threads N]\n"
-     "Packs the dataset into rows of --seq tokens as training does and prints the mean loss over\n"
-     "every counted token (natural log) and its perplexity as JSON.",
+     "         [--max-rows 0] [--no-pack] [--format auto] [--field text] [--precision fp32|bf16]\n"
+     "         [--threads N]\n"
+     "Packs the dataset into rows of --seq tokens as training does (--no-pack: one example per\n"
+     "row from position 0, as train --no-pack does) and prints the mean loss over every counted\n"
+     "token (natural log) and its perplexity as JSON.",
      run_loss});
 
 }  // namespace

@@ -26,6 +26,7 @@ batch=${BATCH:-16}    # rows of 256 tokens per adapter step
 lr=${LR:-4e-3}
 rehearsal=${REHEARSAL:-0.3}
 unscored=${UNSCORED:-0}  # tokens at the start of each rehearsal story that carry no loss
+pack=${PACK:-1}          # 0: every story is a row of its own from position 0, as samples start
 data=$root/resources/datasets
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}
 mkdir -p "$out"
@@ -36,10 +37,11 @@ samples() {  # NAME [--adapter DIR:W]...
   "$cli" sample --model "$base" "$@" --count "$count" --temperature 0.8 --top-k 40 --seed 100 \
     --max-tokens 256 --threads 1 --json >"$out/samples_$name.json"
 }
-loss() {  # NAME DATA [--adapter DIR:W]...
+loss() {  # NAME DATA [--adapter DIR:W]... : per story (each from position 0) and packed
   local name=$1 file=$2
   shift 2
-  "$cli" loss --model "$base" --data "$file" "$@" --threads 1 >"$out/loss_$name.json"
+  "$cli" loss --model "$base" --data "$file" "$@" --no-pack --threads 1 >"$out/loss_$name.json"
+  "$cli" loss --model "$base" --data "$file" "$@" --threads 1 >"$out/loss_${name}_packed.json"
 }
 
 train_adapter() {  # STYLE
@@ -49,6 +51,7 @@ train_adapter() {  # STYLE
     mix=(--rehearsal "$data/everyday/train.jsonl" --rehearsal-share "$rehearsal"
          --rehearsal-unscored-opening "$unscored")
   fi
+  if [[ $pack == 0 ]]; then mix+=(--no-pack); fi
   rm -rf "$out/adapter_$style"
   "$cli" train --model "$base" --data "$data/$style/train.jsonl" \
     --val "$data/$style/validation.jsonl" --reference "$data/everyday/validation.jsonl" \
@@ -81,22 +84,27 @@ python3 - "$out" <<'PY'
 import json, sys, os
 out = sys.argv[1]
 def load(name): return json.load(open(os.path.join(out, name)))
-def loss(name): return load(f"loss_{name}.json")["loss"]
+def loss(name, packed=False): return load(f"loss_{name}{'_packed' if packed else ''}.json")["loss"]
 def share(name): return load(f"samples_{name}.json")["share_with_signature_words"]
 blend = load("samples_blend.json")["samples"]
 both = sum(1 for x in blend if x["signature_words"]["fairy_tale"] > 0 and x["signature_words"]["science_fiction"] > 0)
 s = {"base_samples_share": share("base"), "blend_samples_share": share("blend"),
      "blend_samples_with_both_styles": both / len(blend)}
-for style in ("fairy_tale", "science_fiction"):
-    base, tuned = loss(f"base_{style}"), loss(f"{style}_{style}")
-    every_base, every_tuned = loss("base_everyday"), loss(f"{style}_everyday")
-    s[style] = {
+def losses(style, packed):
+    base, tuned = loss(f"base_{style}", packed), loss(f"{style}_{style}", packed)
+    every_base, every_tuned = loss("base_everyday", packed), loss(f"{style}_everyday", packed)
+    return {
         "val_loss_base": base, "val_loss_adapter": tuned,
         "val_loss_drop_pct": 100 * (base - tuned) / base,
-        "samples_share_adapter": share(style)[style], "samples_share_base": share("base")[style],
         "everyday_loss_base": every_base, "everyday_loss_adapter": every_tuned,
         "everyday_loss_rise_pct": 100 * (every_tuned - every_base) / every_base,
     }
+for style in ("fairy_tale", "science_fiction"):
+    # Losses per story (each story from position 0, as samples start; the quality bar's figures)
+    # and, for comparison, over packed rows (stories back to back, rows cut anywhere).
+    s[style] = {"samples_share_adapter": share(style)[style],
+                "samples_share_base": share("base")[style], **losses(style, False),
+                "packed": losses(style, True)}
 json.dump(s, open(os.path.join(out, "summary.json"), "w"), indent=2)
 print(json.dumps(s, indent=2))
 PY

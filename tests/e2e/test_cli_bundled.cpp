@@ -129,6 +129,42 @@ class TestCliBundled : public QObject {
     QVERIFY2(bad.err.contains("rehearsal_share") && bad.err.contains("(0, 0.9]"), qPrintable(bad.err));
   }
 
+  // `loss --no-pack` scores each story alone from position 0: the order of the stories does not
+  // change it (packed rows carry one story into the next and it does), and the loss of two
+  // stories lies between the losses of each alone (a mean over their tokens).
+  void per_story_loss_ignores_neighbours() {
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString a = R"({"text": "Mia had a small gray cat named Pip. One morning Pip hid under the bed, and Mia looked everywhere until she heard a tiny purr."})";
+    const QString b = R"({"text": "The dragon flew over the old castle. The princess waved from the tower, and the brave knight rode out to meet them at the gate."})";
+    auto write = [&](const QString& name, const QStringList& lines) {
+      QFile file(tmp.filePath(name));
+      if (!file.open(QIODevice::WriteOnly)) return QString();
+      for (const auto& line : lines) file.write((line + "\n").toUtf8());
+      return file.fileName();
+    };
+    auto loss = [&](const QString& file, bool pack) {
+      QStringList args{"loss", "--model", "bundled", "--data", file, "--seq", "24", "--threads", "1"};
+      if (!pack) args << "--no-pack";
+      const auto result = run(LORALAB_CLI, args);
+      if (result.exit_code != 0) qWarning("%s", qPrintable(result.err));
+      if (result.json["pack"].toBool() != pack) return -1.0;
+      return result.json["loss"].toDouble(-1);
+    };
+    const QString ab = write("ab.jsonl", {a, b}), ba = write("ba.jsonl", {b, a});
+    const QString only_a = write("a.jsonl", {a}), only_b = write("b.jsonl", {b});
+    const double ab_story = loss(ab, false), ba_story = loss(ba, false);
+    QVERIFY2(ab_story > 0 && ba_story > 0, "loss --no-pack failed");
+    QVERIFY2(std::abs(ab_story - ba_story) < 1e-5, qPrintable(QString("%1 vs %2").arg(ab_story).arg(ba_story)));
+    const double ab_packed = loss(ab, true), ba_packed = loss(ba, true);
+    QVERIFY(ab_packed > 0 && ba_packed > 0);
+    QVERIFY2(std::abs(ab_packed - ba_packed) > 1e-3, qPrintable(QString("%1 vs %2").arg(ab_packed).arg(ba_packed)));
+    const double a_story = loss(only_a, false), b_story = loss(only_b, false);
+    QVERIFY(a_story > 0 && b_story > 0);
+    QVERIFY2(ab_story > std::min(a_story, b_story) && ab_story < std::max(a_story, b_story),
+             qPrintable(QString("%1 not between %2 and %3").arg(ab_story).arg(a_story).arg(b_story)));
+  }
+
   void installed_layout_next_to_the_executable() {
     // <prefix>/bin/loralab-cli finds <prefix>/share/loralab, as /usr/bin does /usr/share/loralab.
     // The prefix lives in the build folder so that a hard link can stand in for a 200 MB copy.

@@ -12,10 +12,12 @@
 #include "loralab/lora.h"
 #include "loralab/model_config.h"
 #include "loralab/store.h"
+#include "ui/app_paths.h"
 #include "ui/stall_probe.h"
 #include "ui/train/accounting_view.h"
 #include "ui/train/dataset_panel.h"
 #include "ui/train/field_set.h"
+#include "ui/train/general_form.h"
 #include "ui/train/lora_form.h"
 #include "ui/train/loss_plot.h"
 #include "ui/train/model_panel.h"
@@ -245,6 +247,77 @@ class TestTrainPage : public QObject {
           page.plot()->max_replot_ms());
     // Training runs on its own thread: the GUI never waits for a step.
     QVERIFY2(page.max_stall_ms() < 250, qPrintable(QString::number(page.max_stall_ms())));
+  }
+
+  // The general text: a bundled story set trains one story per row, other data packs; the
+  // bundled base model suggests its own everyday stories; a share mixes the general set into the
+  // training rows and the result carries the forgetting figure, also in the banner.
+  void general_text_and_rows() {
+    ui_test::Fixture f;
+    TrainPage page;
+    configure(page, f, 6, /*record=*/false);
+    auto* general = page.general_form();
+    QVERIFY(general->general_path().isEmpty());  // the fixture model is not the bundled one
+    QVERIFY(page.training_form()->packed());     // nor is its data a bundled story set
+    const QString bundled_set = loralab::ui::default_dataset();
+    QVERIFY2(!bundled_set.isEmpty(), "the bundled story sets (resources/datasets) are missing");
+    {
+      page.dataset_panel()->set_dataset_path(bundled_set);
+      QVERIFY(!page.training_form()->packed());
+      TrainSpec probe = loralab::ui::FieldSet::probe_base();
+      QVERIFY(page.training_form()->apply(probe));
+      QVERIFY(!probe.pack);
+      page.dataset_panel()->set_dataset_path(f.data);
+      QVERIFY(page.training_form()->packed());
+    }
+    QVERIFY2(!loralab::ui::bundled_model_dir().isEmpty() && !general->bundled_general_set().isEmpty(),
+             "the bundled model or everyday set is missing");
+    {
+      page.model_panel()->set_model_dir(loralab::ui::bundled_model_dir());
+      QCOMPARE(general->general_path(), general->bundled_general_set());
+      QVERIFY(general->reference_path().endsWith("everyday/validation.jsonl"));
+      TrainSpec probe = loralab::ui::FieldSet::probe_base();
+      QVERIFY(general->apply(probe));
+      QVERIFY(probe.rehearsal && probe.reference);
+      QCOMPARE(probe.rehearsal_share, 0.25);
+      page.model_panel()->set_model_dir(f.model_dir);
+      QVERIFY(general->general_path().isEmpty());
+    }
+
+    // The fixture's own sentences serve as the general text; refused shares name the field.
+    const QString general_file = f.dir.path() + "/general.txt";
+    ui_test::Fixture::write(general_file, "we like the sea.\n\nthe dog is warm.\n\na cat ran.\n\n");
+    general->set_general_path(general_file);
+    QCOMPARE(general->reference_path(), QDir::cleanPath(general_file));
+    auto* share = general->findChild<QLineEdit*>("rehearsal_share");
+    QVERIFY(share);
+    TrainSpec spec = loralab::ui::FieldSet::probe_base();
+    share->setText("-0.1");
+    QVERIFY(!general->apply(spec));
+    QVERIFY2(general->fields()->error("rehearsal_share").contains("expected 0 (measure only)"),
+             qPrintable(general->fields()->error("rehearsal_share")));
+    share->setText("0.95");
+    QVERIFY(!general->apply(spec));
+    QVERIFY2(general->fields()->error("rehearsal_share").contains("(0, 0.9]"),
+             qPrintable(general->fields()->error("rehearsal_share")));
+    share->setText("0.5");
+    QVERIFY(general->apply(spec));
+    QVERIFY(general->fields()->error("rehearsal_share").isEmpty());
+
+    QSignalSpy plans(page.controller(), &TrainController::planned);
+    QSignalSpy finished(page.controller(), &TrainController::finished);
+    page.start_button()->click();
+    QVERIFY(finished.wait(120000));
+    const auto plan = plans.at(0).at(0).value<loralab::TrainPlan>();
+    QVERIFY2(plan.rehearsal_rows > 0 && plan.rehearsal_rows < plan.train_rows,
+             qPrintable(QString("%1 of %2").arg(plan.rehearsal_rows).arg(plan.train_rows)));
+    const auto result = finished.at(0).at(0).value<loralab::TrainResult>();
+    QCOMPARE(result.status, std::string("done"));
+    QVERIFY(result.reference_loss_before && result.reference_loss_after);
+    QVERIFY(*result.reference_loss_before > 0);
+    QVERIFY2(page.banner_text().contains(QString("Forgetting: general-text loss %1")
+                                             .arg(*result.reference_loss_before, 0, 'f', 4)),
+             qPrintable(page.banner_text()));
   }
 
   void pause_sample_resume_stop() {

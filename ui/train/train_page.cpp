@@ -26,6 +26,7 @@
 #include "ui/train/accounting_view.h"
 #include "ui/train/dataset_panel.h"
 #include "ui/train/field_set.h"
+#include "ui/train/general_form.h"
 #include "ui/train/lora_form.h"
 #include "ui/train/loss_plot.h"
 #include "ui/train/model_panel.h"
@@ -73,7 +74,12 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
     lora_form_->set_model_config(model_panel_->config());
     training_form_->set_model_config(model_panel_->config());
     dataset_panel_->set_tokenizer_path(model_panel_->tokenizer_path());
+    suggest_general_text();
     update_accounting();
+  });
+  // Story sets train one story per row, as a story is sampled from position 0; other data packs.
+  connect(dataset_panel_, &DatasetPanel::dataset_changed, this, [this] {
+    training_form_->set_packed(!bundled_datasets().contains(dataset_panel_->dataset_path()));
   });
   connect(lora_form_, &LoraForm::changed, this, &TrainPage::update_accounting);
   connect(training_form_, &TrainingForm::changed, this, &TrainPage::update_accounting);
@@ -81,6 +87,8 @@ TrainPage::TrainPage(QWidget* parent) : QWidget(parent) {
   lora_form_->set_model_config(model_panel_->config());
   training_form_->set_model_config(model_panel_->config());
   dataset_panel_->set_tokenizer_path(model_panel_->tokenizer_path());
+  training_form_->set_packed(!bundled_datasets().contains(dataset_panel_->dataset_path()));
+  suggest_general_text();
   update_accounting();
   update_buttons();
   plot_->set_dark(is_dark_palette(palette()));
@@ -96,6 +104,8 @@ QWidget* TrainPage::build_forms() {
   column->addWidget(group(tr("Base model"), model_panel_, content));
   dataset_panel_ = new DatasetPanel(content);
   column->addWidget(group(tr("Training data"), dataset_panel_, content));
+  general_form_ = new GeneralForm(content);
+  column->addWidget(group(tr("General text (forgetting)"), general_form_, content));
   lora_form_ = new LoraForm(content);
   column->addWidget(group(tr("LoRA"), lora_form_, content));
   accounting_ = new AccountingView(content);
@@ -200,6 +210,10 @@ void TrainPage::connect_controller() {
             .arg(plan.validation_rows)
             .arg(plan.trainable_parameters)
             .arg(plan.total_parameters));
+    if (plan.rehearsal_rows > 0)
+      log(tr("Rehearsal: %1 of the %2 training rows come from the general text")
+              .arg(plan.rehearsal_rows)
+              .arg(plan.train_rows));
   });
   connect(controller_, &TrainController::stepped, this, &TrainPage::on_step);
   connect(controller_, &TrainController::evaluated, this, [this](const EvalMetrics& m) {
@@ -232,6 +246,16 @@ void TrainPage::connect_controller() {
     if (!error.isEmpty()) sample_view_->appendPlainText(tr("\n[sampling failed: %1]").arg(error));
     update_buttons();
   });
+}
+
+void TrainPage::suggest_general_text() {
+  // The bundled base model knows everyday stories: measure forgetting on them and mix a quarter
+  // of them in. Another model's general text is unknown to the app until the user picks one.
+  const QString everyday = GeneralForm::bundled_general_set();
+  const bool bundled_model = !model_panel_->model_dir().isEmpty() &&
+                             QDir::cleanPath(model_panel_->model_dir()) == bundled_model_dir();
+  general_form_->set_general_path(bundled_model ? everyday : QString());
+  general_form_->set_share(bundled_model && !everyday.isEmpty() ? 0.25 : 0.0);
 }
 
 void TrainPage::update_accounting() {
@@ -270,7 +294,8 @@ void TrainPage::update_buttons() {
                           : tr("Pause the run, then draw a story from the adapter as it is now"));
   sample_->setText(sampling ? tr("Sampling…") : tr("Sample now"));
   for (QWidget* form : {static_cast<QWidget*>(model_panel_), static_cast<QWidget*>(dataset_panel_),
-                        static_cast<QWidget*>(lora_form_), static_cast<QWidget*>(training_form_)})
+                        static_cast<QWidget*>(general_form_), static_cast<QWidget*>(lora_form_),
+                        static_cast<QWidget*>(training_form_)})
     form->setEnabled(state == State::Idle);
 }
 
@@ -279,8 +304,9 @@ std::optional<TrainRequest> TrainPage::build_request() {
   TrainSpec& spec = request.spec;
   const bool lora_ok = lora_form_->apply(spec);
   const bool training_ok = training_form_->apply(spec);
+  const bool general_ok = general_form_->apply(spec);
   QStringList problems;
-  if (!lora_ok || !training_ok) problems << tr("Some settings are refused; see the messages in red.");
+  if (!lora_ok || !training_ok || !general_ok) problems << tr("Some settings are refused; see the messages in red.");
   if (model_panel_->model_dir().isEmpty() || !model_panel_->config())
     problems << (model_panel_->error().isEmpty() ? tr("Choose a base model.") : model_panel_->error());
   else if (model_panel_->tokenizer_path().isEmpty())
@@ -368,6 +394,12 @@ void TrainPage::on_finished(const TrainResult& r, qint64 run_id) {
                .arg(r.steps_done)
                .arg(r.final_train_loss, 0, 'f', 4);
     if (r.best_val_loss) text += tr(", best validation loss %1 at step %2").arg(*r.best_val_loss, 0, 'f', 4).arg(r.best_step);
+    if (r.reference_loss_before && r.reference_loss_after && *r.reference_loss_before > 0)
+      text += tr(".\nForgetting: general-text loss %1 → %2 (%3%4%)")
+                  .arg(*r.reference_loss_before, 0, 'f', 4)
+                  .arg(*r.reference_loss_after, 0, 'f', 4)
+                  .arg(*r.reference_loss_after >= *r.reference_loss_before ? "+" : "")
+                  .arg(100.0 * (*r.reference_loss_after / *r.reference_loss_before - 1.0), 0, 'f', 1);
     text += tr(".\nAdapter saved to %1").arg(QString::fromStdString(r.out_dir));
     if (run_id > 0) text += tr(" · recorded as run #%1").arg(run_id);
     if (r.status == "stopped") text += tr(" · resumable from %1").arg(QString::fromStdString(r.checkpoint_dir));

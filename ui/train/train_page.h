@@ -22,6 +22,7 @@ namespace loralab::ui {
 
 class AccountingView;
 class DatasetPanel;
+class GeneralForm;
 class LoraForm;
 class LossPlot;
 class ModelPanel;
@@ -48,6 +49,7 @@ class TrainPage : public QWidget {
   DatasetPanel* dataset_panel() const { return dataset_panel_; }
   LoraForm* lora_form() const { return lora_form_; }
   TrainingForm* training_form() const { return training_form_; }
+  GeneralForm* general_form() const { return general_form_; }
   AccountingView* accounting() const { return accounting_; }
   LossPlot* plot() const { return plot_; }
   QPushButton* start_button() const { return start_; }
@@ -72,6 +74,7 @@ class TrainPage : public QWidget {
   QWidget* build_forms();
   QWidget* build_run_panel();
   void connect_controller();
+  void suggest_general_text();
   void update_accounting();
   void update_buttons();
   void start();
@@ -88,6 +91,7 @@ class TrainPage : public QWidget {
   DatasetPanel* dataset_panel_ = nullptr;
   LoraForm* lora_form_ = nullptr;
   TrainingForm* training_form_ = nullptr;
+  GeneralForm* general_form_ = nullptr;
   AccountingView* accounting_ = nullptr;
   LossPlot* plot_ = nullptr;
   QPushButton *start_ = nullptr, *pause_ = nullptr, *resume_ = nullptr, *stop_ = nullptr,

@@ -59,6 +59,15 @@ TrainingForm::TrainingForm(QWidget* parent) : QWidget(parent) {
   add_line(form, tr("Sequence length"), "seq", "128", [](TrainSpec& s, const QString& t) {
     s.seq_len = parse_int_field(t, "seq");
   });
+  rows_ = new QComboBox(this);
+  rows_->setObjectName("rows_mode");
+  rows_->addItems({tr("Packed back to back"), tr("One example per row")});
+  rows_->setToolTip(tr("Packed: examples follow one another and rows are cut every sequence "
+                       "length, so no token is padding. One example per row: each example starts "
+                       "a row at position 0, as a story sampled from scratch does, and the rest "
+                       "of the row is padding (a longer one goes on in further rows)."));
+  fields_->add(form, tr("Rows"), "pack", rows_,
+               [this](TrainSpec& s) { s.pack = rows_->currentIndex() == 0; });
   add_line(form, tr("Accumulation"), "accum", "1", [](TrainSpec& s, const QString& t) {
     s.accum = parse_int_field(t, "accum");
   });
@@ -141,6 +150,7 @@ void TrainingForm::load(const TrainSpec& s) {
   length_->setText(s.steps > 0 ? QString::number(s.steps) : QString::number(s.epochs));
   set("batch", QString::number(s.batch));
   set("seq", QString::number(s.seq_len));
+  set_packed(s.pack);
   set("accum", QString::number(s.accum));
   set("weight_decay", QString::number(s.weight_decay));
   set("clip", QString::number(s.clip));
@@ -152,6 +162,10 @@ void TrainingForm::load(const TrainSpec& s) {
   set("threads", QString::number(s.threads));
   recompute_->setChecked(s.recompute);
 }
+
+void TrainingForm::set_packed(bool packed) { rows_->setCurrentIndex(packed ? 0 : 1); }
+
+bool TrainingForm::packed() const { return rows_->currentIndex() == 0; }
 
 bool TrainingForm::apply(TrainSpec& spec) { return fields_->apply(spec); }
 

@@ -1,5 +1,5 @@
 // TrainingForm: the optimisation settings of a run (name, lr, schedule, warmup, steps or epochs,
-// batch, seq, accumulation, weight decay, clipping, eval every, patience, seed, precision,
+// batch, seq, rows packed or one example each, accumulation, weight decay, clipping, eval every, patience, seed, precision,
 // threads, recomputing layers in backward, output folder), validated field by field against the
 // engine's TrainSpec rules and the loaded model (a sequence longer than its positions is refused
 // here, not after loading).
@@ -32,6 +32,9 @@ class TrainingForm : public QWidget {
   FieldSet* fields() const { return fields_; }
   // The text box of a field by its key ("lr", "seq", ...), for tests and focus.
   QLineEdit* edit(const QString& key) const;
+  // Rows: examples packed back to back, or one example per row from position 0.
+  void set_packed(bool packed);
+  bool packed() const;
 
  signals:
   void changed();
@@ -41,7 +44,7 @@ class TrainingForm : public QWidget {
                       const QString& value, std::function<void(TrainSpec&, const QString&)> apply);
 
   FieldSet* fields_ = nullptr;
-  QComboBox *schedule_ = nullptr, *length_unit_ = nullptr, *precision_ = nullptr;
+  QComboBox *schedule_ = nullptr, *length_unit_ = nullptr, *precision_ = nullptr, *rows_ = nullptr;
   QCheckBox* recompute_ = nullptr;
   QLineEdit* length_ = nullptr;
   std::optional<ModelConfig> config_;

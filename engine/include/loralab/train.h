@@ -174,8 +174,10 @@ struct TrainControl {
 TrainResult train(Model& model, const TrainSpec& spec, TrainObserver* observer = nullptr,
                   TrainControl* control = nullptr, const std::string& resume_checkpoint = "");
 
-// Mean next-token loss of the model (with its current adapters) over a dataset's packed rows.
-double evaluate_loss(Model& model, const DatasetSpec& data, int64_t seq_len, int64_t max_rows = 0);
+// Mean next-token loss of the model (with its current adapters) over a dataset's rows: packed as
+// training packs them, or (pack = false) one example per row from position 0, as `--no-pack` trains.
+double evaluate_loss(Model& model, const DatasetSpec& data, int64_t seq_len, int64_t max_rows = 0,
+                     bool pack = true);
 
 // Peak resident memory of this process (VmHWM), in bytes.
 int64_t peak_rss_bytes();

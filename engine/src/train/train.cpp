@@ -83,10 +83,12 @@ TrainResult train(Model& model, const TrainSpec& spec, TrainObserver* observer,
   return result;
 }
 
-double evaluate_loss(Model& model, const DatasetSpec& data, int64_t seq_len, int64_t max_rows) {
+double evaluate_loss(Model& model, const DatasetSpec& data, int64_t seq_len, int64_t max_rows,
+                     bool pack) {
   TrainSpec spec;
   spec.data = data;
   spec.seq_len = seq_len;
+  spec.pack = pack;
   auto rows = training::prepare_evaluation_rows(model, data, spec);
   std::lock_guard lock(model.impl().forward_mutex);
   return training::mean_loss(*model.impl().net, rows, 8, max_rows, model.precision());

@@ -1,0 +1,121 @@
+// The general-text form; see general_form.h.
+#include "ui/train/general_form.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+
+#include "loralab/error.h"
+#include "ui/app_paths.h"
+#include "ui/train/field_set.h"
+
+namespace loralab::ui {
+
+GeneralForm::GeneralForm(QWidget* parent) : QWidget(parent) {
+  fields_ = new FieldSet(this);
+  auto* form = new QFormLayout(this);
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+  auto* set_row = new QWidget(this);
+  auto* set_layout = new QHBoxLayout(set_row);
+  set_layout->setContentsMargins(0, 0, 0, 0);
+  picker_ = new QComboBox(set_row);
+  picker_->setObjectName("general_picker");
+  picker_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  picker_->setMinimumContentsLength(14);
+  picker_->addItem(tr("None"), QString());
+  for (const QString& path : bundled_datasets())
+    picker_->addItem(tr("%1 (bundled)").arg(dataset_display_name(path)), path);
+  auto* open_file = new QPushButton(tr("File…"), set_row);
+  open_file->setToolTip(tr("A .txt, .jsonl or .csv file of the text the base model knows"));
+  set_layout->addWidget(picker_, 1);
+  set_layout->addWidget(open_file);
+  fields_->add(form, tr("Set"), "reference", set_row, [this](TrainSpec& s) {
+    s.reference.reset();
+    if (const QString reference = reference_path(); !reference.isEmpty()) {
+      s.reference = DatasetSpec{};
+      s.reference->path = reference.toStdString();
+    }
+  });
+  share_ = new QLineEdit("0", this);
+  share_->setObjectName("rehearsal_share");
+  share_->setToolTip(tr("Share of the training rows drawn from the general set (rehearsal), "
+                        "0 to 0.9. It keeps the general-text loss down; 0 only measures it."));
+  fields_->add(form, tr("Mix into training"), "rehearsal_share", share_, [this](TrainSpec& s) {
+    s.rehearsal.reset();
+    if (general_path().isEmpty()) return;
+    const double share = parse_double_field(share_->text(), "rehearsal_share");
+    if (share < 0)
+      throw Error("rehearsal_share: expected 0 (measure only) or a share of the training rows in "
+                  "(0, 0.9], got " + share_->text().trimmed().toStdString());
+    if (share == 0) return;
+    s.rehearsal = DatasetSpec{};
+    s.rehearsal->path = general_path().toStdString();
+    s.rehearsal_share = share;
+  });
+  note_ = new QLabel(this);
+  note_->setObjectName("general_note");
+  note_->setWordWrap(true);
+  form->addRow(note_);
+
+  connect(picker_, &QComboBox::currentIndexChanged, this, [this] {
+    update_note();
+    emit changed();
+  });
+  connect(open_file, &QPushButton::clicked, this, [this] {
+    const QString file = QFileDialog::getOpenFileName(
+        this, tr("Open the general text"), QFileInfo(general_path()).absolutePath(),
+        tr("Datasets (*.txt *.jsonl *.ndjson *.csv);;All files (*)"));
+    if (!file.isEmpty()) set_general_path(file);
+  });
+  connect(fields_, &FieldSet::changed, this, &GeneralForm::changed);
+  update_note();
+}
+
+QString GeneralForm::bundled_general_set() {
+  for (const QString& path : bundled_datasets())
+    if (dataset_display_name(path).compare("Everyday", Qt::CaseInsensitive) == 0) return path;
+  return {};
+}
+
+void GeneralForm::set_general_path(const QString& path) {
+  const QString clean = path.isEmpty() ? QString() : QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+  int index = picker_->findData(clean);
+  if (index < 0) {
+    picker_->addItem(dataset_display_name(clean), clean);
+    index = picker_->count() - 1;
+    picker_->setItemData(index, clean, Qt::ToolTipRole);
+  }
+  picker_->setCurrentIndex(index);
+}
+
+QString GeneralForm::general_path() const { return picker_->currentData().toString(); }
+
+QString GeneralForm::reference_path() const {
+  const QString path = general_path();
+  if (path.isEmpty()) return {};
+  const QString validation = sibling_validation(path);
+  return validation.isEmpty() ? path : validation;
+}
+
+void GeneralForm::set_share(double share) { share_->setText(QString::number(share, 'g', 4)); }
+
+bool GeneralForm::apply(TrainSpec& spec) { return fields_->apply(spec); }
+
+void GeneralForm::update_note() {
+  const bool any = !general_path().isEmpty();
+  share_->setEnabled(any);
+  note_->setText(any ? tr("Forgetting: the loss on %1 before and after training.")
+                           .arg(QFileInfo(reference_path()).fileName() == "validation.jsonl"
+                                    ? dataset_display_name(general_path()) + tr(" validation")
+                                    : QFileInfo(reference_path()).fileName())
+                     : tr("No forgetting figure: choose the kind of text the base model knows."));
+}
+
+}  // namespace loralab::ui
