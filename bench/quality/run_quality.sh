@@ -3,17 +3,29 @@
 # science-fiction LoRA adapter (r = 8 on q,k,v,o, 300 steps), their validation-loss drop, the
 # signature-word shares of 20 samples each, a 50/50 blend, and the everyday loss under each
 # adapter (forgetting). Everything goes to OUT; summary.json holds the figures.
-# The adapters train with everyday stories mixed in (REHEARSAL: their share of the rows, 0 = none;
-# UNSCORED: tokens at the start of each everyday story that carry no loss). Measured at batch 16
-# (fairy tale / science fiction): val-loss drop, samples with signature words, everyday loss rise
-#   no rehearsal, lr 2e-3        19.8% / -,      -,         46.0% / -  (batch 4: 15.7/15.1, 90/85, 25.8/22.1)
-#   REHEARSAL=0.15, lr 4e-3      22.0 / 20.1,    65 / 30,   5.8 / 5.5
-#   REHEARSAL=0.3,  lr 4e-3      20.7 / 19.0,    75 / 25,   2.9 / 3.0   (the defaults)
-#   REHEARSAL=0.3, UNSCORED=16   20.7 / 19.3,    80 / 70,   12.8 / 7.6
-# Rehearsal keeps the everyday loss, but the adapter then also learns how everyday stories begin,
-# so its own samples often start as one; leaving the openings unscored brings the style back and
-# the forgetting with it (on the openings).
-# usage: [BASE=DIR] [STEPS=300] [COUNT=20] [BATCH=16] [LR=4e-3] [REHEARSAL=0.3] [UNSCORED=0]
+# The adapters train one story per row from position 0 (PACK=0, as a sampled story starts; PACK=1
+# packs stories back to back) with everyday stories mixed in (REHEARSAL: their share of the rows,
+# 0 = none; UNSCORED: tokens at the start of each everyday story that carry no loss). Losses are
+# per story (each from position 0); summary.json also has them over packed rows.
+# Measured at batch 16 (fairy tale / science fiction): val-loss drop, samples with signature words,
+# everyday loss rise; per story, packed in brackets:
+#   PACK=0 REHEARSAL=0.2  lr 5e-3   35.3 / 26.3 (11.0 / 12.0)   85 / 95   6.3 / 5.1 (3.2 / 2.5)  (defaults)
+#   PACK=0 REHEARSAL=0.2  lr 4e-3   34.0 / 25.6 (10.5 / 11.7)   90 / 90   5.9 / 5.0 (2.9 / 2.3)
+#   PACK=0 REHEARSAL=0.25 lr 5e-3   35.3 / 26.6 (12.1 / 11.6)   85 / 70   5.4 / 4.1 (3.1 / 2.2)
+#   PACK=0 REHEARSAL=0.3  lr 4e-3   32.5 / 24.6 (11.5 / 11.5)   75 / 70   3.9 / 3.0 (2.1 / 1.5)
+#   packed rows, measured packed only:
+#   no rehearsal, lr 2e-3           19.8 / -                    -         46.0 / -  (batch 4: 15.7/15.1, 90/85, 25.8/22.1)
+#   REHEARSAL=0.15, lr 4e-3         22.0 / 20.1                 65 / 30   5.8 / 5.5
+#   REHEARSAL=0.3,  lr 4e-3         20.7 / 19.0                 75 / 25   2.9 / 3.0
+#   REHEARSAL=0.3, UNSCORED=16      20.7 / 19.3                 80 / 70   12.8 / 7.6
+# Packed rows start anywhere in a story, so an adapter trained on them rarely sees a story begin
+# at position 0 and its own samples often begin (and stay) everyday. One story per row fixes that.
+# The samples and the forgetting figure are then tied: an adapter whose samples carry its style
+# S of the time gives everyday stories at most 1 - S of its probability, a rise of at least
+# -ln(1 - S) nats per story (1.61 at S = 0.8), against 35.4 nats per everyday story for the base
+# (182 tokens at 0.1938): 4.5% at S = 0.8, 6.5% at S = 0.9.
+# MEASURE_ONLY=1 skips training and measures the adapters already in OUT.
+# usage: [BASE=DIR] [STEPS=300] [COUNT=20] [BATCH=16] [LR=5e-3] [REHEARSAL=0.2] [UNSCORED=0] [PACK=0]
 #        bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,10 +35,10 @@ base=${BASE:-$root/resources/models/base}
 steps=${STEPS:-300}   # adapter steps (the quality bar: 300)
 count=${COUNT:-20}    # samples per model (the quality bar: 20)
 batch=${BATCH:-16}    # rows of 256 tokens per adapter step
-lr=${LR:-4e-3}
-rehearsal=${REHEARSAL:-0.3}
+lr=${LR:-5e-3}
+rehearsal=${REHEARSAL:-0.2}
 unscored=${UNSCORED:-0}  # tokens at the start of each rehearsal story that carry no loss
-pack=${PACK:-1}          # 0: every story is a row of its own from position 0, as samples start
+pack=${PACK:-0}          # 0: every story is a row of its own from position 0, as samples start
 data=$root/resources/datasets
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}
 mkdir -p "$out"
@@ -62,16 +74,19 @@ train_adapter() {  # STYLE
 }
 
 # The two adapters train side by side (one thread each) while the base is measured.
-train_adapter fairy_tale &
-fairy=$!
-train_adapter science_fiction &
-science=$!
+if [[ ${MEASURE_ONLY:-0} == 1 ]]; then  # measure the adapters already in OUT again
+  fairy=0 science=0
+else
+  train_adapter fairy_tale &
+  fairy=$!
+  train_adapter science_fiction &
+  science=$!
+fi
 samples base
 for style in everyday fairy_tale science_fiction; do
   loss "base_$style" "$data/$style/validation.jsonl"
 done
-wait $fairy
-wait $science
+if ((fairy)); then wait $fairy; wait $science; fi
 
 for style in fairy_tale science_fiction; do
   samples "$style" --adapter "$out/adapter_$style:1"
