@@ -279,7 +279,7 @@ class TestTrainPage : public QObject {
       TrainSpec probe = loralab::ui::FieldSet::probe_base();
       QVERIFY(general->apply(probe));
       QVERIFY(probe.rehearsal && probe.reference);
-      QCOMPARE(probe.rehearsal_share, 0.25);
+      QCOMPARE(probe.rehearsal_share, 0.2);
       page.model_panel()->set_model_dir(f.model_dir);
       QVERIFY(general->general_path().isEmpty());
     }
