@@ -289,6 +289,27 @@ class TestRunRecorder : public QObject {
     QString message = error_of([&] { plan_sweep(request); });
     QVERIFY2(message.contains("'seq=300'") && message.contains("256 positions"),
              qPrintable(message));
+
+    // Rehearsal share and row packing: 0 turns rehearsal off for that run; a share needs the
+    // base to have a general set.
+    request.grid = "rehearsal_share=0,0.2;pack=false";
+    message = error_of([&] { plan_sweep(request); });
+    QVERIFY2(message.contains("rehearsal_share needs a general set") && message.contains("--rehearsal"),
+             qPrintable(message));
+    request.base.rehearsal = loralab::DatasetSpec{};
+    request.base.rehearsal->path = "general.jsonl";
+    plan = plan_sweep(request);
+    QCOMPARE(plan.specs.size(), size_t(2));
+    QVERIFY(!plan.specs[0].rehearsal);
+    QVERIFY(plan.specs[1].rehearsal);
+    QCOMPARE(plan.specs[1].rehearsal_share, 0.2);
+    QVERIFY(!plan.specs[0].pack && !plan.specs[1].pack);
+    QVERIFY(plan.specs[0].to_json() != plan.specs[1].to_json());  // different run hashes
+    request.grid = "rehearsal_share=0.95";
+    QVERIFY2(error_of([&] { plan_sweep(request); }).contains("rehearsal_share=0.95: expected a number in [0, 0.9]"),
+             qPrintable(error_of([&] { plan_sweep(request); })));
+    request.base.rehearsal.reset();
+
     request.grid = "rank=2";
     request.base.full = true;
     QVERIFY(error_of([&] { plan_sweep(request); }).contains("full fine-tuning"));

@@ -52,8 +52,8 @@ class TestSweepGrid : public QObject {
     auto spec = parse_sweep_spec(
         " lr = 1e-4 , 3e-4 ; dropout=0,0.05;seed=1,2;precision=bf16;steps=100;batch=8;seq=128;"
         "warmup=10;weight_decay=0.01;schedule=cosine;init=gaussian;rslora=true,false;accum=2;"
-        "clip=1.0;eval_every=50;alpha_equals_rank=true;");
-    QCOMPARE(spec.grid_size(), int64_t(16));
+        "clip=1.0;eval_every=50;alpha_equals_rank=true;rehearsal_share=0,0.25;pack=false;");
+    QCOMPARE(spec.grid_size(), int64_t(32));
     auto points = expand_grid(spec);
     const auto& p = points[0];
     QCOMPARE(std::get<double>(*p.find("lr")), 1e-4);
@@ -63,9 +63,11 @@ class TestSweepGrid : public QObject {
     QCOMPARE(std::get<int64_t>(*p.find("seq")), int64_t(128));
     QCOMPARE(std::get<std::string>(*p.find("schedule")), std::string("cosine"));
     QCOMPARE(std::get<bool>(*p.find("rslora")), true);
-    QCOMPARE(std::get<bool>(*points[1].find("rslora")), false);
+    QCOMPARE(std::get<bool>(*points[2].find("rslora")), false);  // rehearsal_share varies fastest
     QCOMPARE(std::get<bool>(*p.find("alpha_equals_rank")), true);
-    QVERIFY(loralab::sweep_keys().size() >= 18);
+    QCOMPARE(std::get<double>(*points[1].find("rehearsal_share")), 0.25);
+    QCOMPARE(std::get<bool>(*p.find("pack")), false);
+    QVERIFY(loralab::sweep_keys().size() >= 20);
     QCOMPARE(loralab::sweep_keys()[0].name, std::string("rank"));
   }
 

@@ -69,6 +69,15 @@ const std::vector<KeyRule>& key_rules() {
        false,
        kInf,
        false},
+      {{"rehearsal_share",
+        T::Real,
+        "a number in [0, 0.9] (the share of rows from the rehearsal set; 0 = none)",
+        {}},
+       0,
+       false,
+       0.9,
+       false},
+      {{"pack", T::Bool, "true or false (false: one example per row)", {}}},
   };
   return rules;
 }

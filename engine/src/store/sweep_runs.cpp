@@ -125,6 +125,17 @@ TrainSpec apply_sweep_point(const TrainSpec& base, const SweepPoint& point) {
       spec.lora.rslora = as_bool(key, value);
     } else if (key == "eval_every") {
       spec.eval_every = as_int(key, value);
+    } else if (key == "rehearsal_share") {
+      const double share = as_real(key, value);
+      if (!base.rehearsal)
+        throw Error("sweep grid: rehearsal_share needs a general set to mix in; give the sweep "
+                    "--rehearsal PATH");
+      if (share == 0)
+        spec.rehearsal.reset();  // the run without rehearsal, to compare against
+      else
+        spec.rehearsal_share = share;
+    } else if (key == "pack") {
+      spec.pack = as_bool(key, value);
     } else {
       throw Error("sweep grid: key '" + key + "' has no training field to set");
     }
