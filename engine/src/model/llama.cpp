@@ -421,8 +421,8 @@ torch::Tensor LlamaImpl::masked_loss_sum(const torch::Tensor& ids, const torch::
     head = lm_head->plain() && !lm_head->bias.defined() ? lm_head->weight : torch::Tensor();
   if (use_training_op("loss") && head.defined() && head.scalar_type() == dtype &&
       (dtype == torch::kFloat32 || dtype == torch::kFloat64) && !at::autocast::is_cpu_enabled()) {
-    // About 16 MiB of float32 logits per chunk, and at least 64 rows for large vocabularies.
-    const int64_t chunk = std::max<int64_t>(64, (int64_t(1) << 22) / head.size(0));
+    // About 4 MiB of float32 logits per chunk, and at least 64 rows for large vocabularies.
+    const int64_t chunk = std::max<int64_t>(64, (int64_t(1) << 20) / head.size(0));
     return masked_cross_entropy_sum_node(hidden.reshape({-1, hidden.size(-1)}), head,
                                          targets.reshape({-1}), mask.reshape({-1}), chunk);
   }

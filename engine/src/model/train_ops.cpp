@@ -62,13 +62,21 @@ struct SwigluNode : torch::autograd::Function<SwigluNode> {
     ctx->save_for_backward({gate, up});
     return torch::silu(gate) * up;
   }
+  // With s = sigmoid(gate) and silu = gate·s: d up = g·silu, d gate = g·up·silu', where
+  // silu' = s·(1 + gate·(1 − s)) = s − silu·s + silu. Two buffers the size of gate in all (the
+  // composed form makes four), which lowers the peak of a LoRA step, whose MLP keeps no inputs.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto &gate = saved[0], &up = saved[1];
     const auto& grad = grads[0];
+    auto derivative = torch::sigmoid(gate);
+    auto silu = gate * derivative;
     torch::Tensor grad_gate, grad_up;
-    if (ctx->needs_input_grad(1)) grad_up = grad * torch::silu(gate);
-    if (ctx->needs_input_grad(0)) grad_gate = torch::silu_backward(grad * up, gate);
+    if (ctx->needs_input_grad(0)) {
+      derivative.addcmul_(derivative, silu, -1).add_(silu);
+      grad_gate = derivative.mul_(grad).mul_(up);
+    }
+    if (ctx->needs_input_grad(1)) grad_up = silu.mul_(grad);
     return {grad_gate, grad_up};
   }
 };
