@@ -19,6 +19,7 @@ constexpr const char* kModelDir = "train/model_dir";
 constexpr const char* kDatasetPath = "train/dataset_path";
 constexpr const char* kTrainSpec = "train/spec_json";
 constexpr const char* kSamplePrompt = "train/sample_prompt";
+constexpr const char* kGeneralText = "train/general_text";
 constexpr const char* kBlendDirs = "blend/adapter_dirs";
 constexpr const char* kBlendPrompt = "blend/prompt";
 constexpr const char* kReportFolder = "report/folder";
@@ -85,6 +86,19 @@ QString Settings::dataset_path() const { return settings_->value(kDatasetPath).t
 void Settings::set_dataset_path(const QString& path) { settings_->setValue(kDatasetPath, path); }
 QString Settings::train_spec_json() const { return settings_->value(kTrainSpec).toString(); }
 void Settings::set_train_spec_json(const QString& json) { settings_->setValue(kTrainSpec, json); }
+
+std::optional<Settings::GeneralText> Settings::general_text() const {
+  if (!settings_->contains(kGeneralText)) return std::nullopt;
+  const QStringList parts = settings_->value(kGeneralText).toStringList();
+  if (parts.size() != 2) return std::nullopt;
+  return GeneralText{parts[0], parts[1]};
+}
+void Settings::set_general_text(const std::optional<GeneralText>& text) {
+  if (text)
+    settings_->setValue(kGeneralText, QStringList{text->path, text->share});
+  else
+    settings_->remove(kGeneralText);
+}
 
 QString Settings::sample_prompt() const { return settings_->value(kSamplePrompt).toString(); }
 void Settings::set_sample_prompt(const QString& prompt) { settings_->setValue(kSamplePrompt, prompt); }

@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <optional>
 
 namespace loralab::ui {
 
@@ -44,6 +45,14 @@ class Settings {
   void set_dataset_path(const QString& path);
   QString train_spec_json() const;  // the last training form, as TrainSpec JSON
   void set_train_spec_json(const QString& json);
+
+  // The Train page's general text (path "" = none) and its rehearsal share as typed; nullopt =
+  // what the page suggests for the model.
+  struct GeneralText {
+    QString path, share;
+  };
+  std::optional<GeneralText> general_text() const;
+  void set_general_text(const std::optional<GeneralText>& text);
 
   QString sample_prompt() const;  // "" = the page's default
   void set_sample_prompt(const QString& prompt);

@@ -18,6 +18,7 @@
 #include "ui/train/loss_plot.h"
 #include "ui/train/model_panel.h"
 #include "ui/train/train_page.h"
+#include "ui/train/general_form.h"
 #include "ui/train/training_form.h"
 #include "ui_fixture.h"
 
@@ -86,6 +87,9 @@ class TestUiSettings : public QObject {
       page->lora_form()->findChild<QCheckBox*>("target_o_proj")->setChecked(true);
       page->lora_form()->set_layer_rank(1, "o_proj", "12");
       page->plot()->set_log_scale(true);
+      page->general_form()->set_general_path(f.data);  // the fixture model suggests none
+      page->general_form()->set_share_text("0.3");
+      page->training_form()->set_packed(false);
       QVERIFY(window.close());
     }
     Settings settings(f.settings_ini);
@@ -102,6 +106,9 @@ class TestUiSettings : public QObject {
     QCOMPARE(qobject_cast<QLineEdit*>(page->lora_form()->fields()->input("rank"))->text(), QString("4"));
     QVERIFY(page->lora_form()->findChild<QCheckBox*>("target_o_proj")->isChecked());
     QVERIFY(page->plot()->log_scale());
+    QCOMPARE(page->general_form()->general_path(), QDir::cleanPath(f.data));
+    QCOMPARE(page->general_form()->share_text(), QString("0.3"));
+    QVERIFY(!page->training_form()->packed());
     loralab::TrainSpec spec = loralab::ui::FieldSet::probe_base();
     QVERIFY(page->lora_form()->apply(spec));
     QCOMPARE(spec.lora.rank_pattern.at("model.layers.1.self_attn.o_proj"), int64_t(12));

@@ -49,6 +49,16 @@ DatasetPreview preview_dataset(const QString& path, const QString& tokenizer_pat
   return out;
 }
 
+void select_path_item(QComboBox* picker, const QString& path) {
+  int index = picker->findData(path);
+  if (index < 0) {
+    picker->addItem(dataset_display_name(path), path);
+    index = picker->count() - 1;
+    picker->setItemData(index, path, Qt::ToolTipRole);
+  }
+  picker->setCurrentIndex(index);
+}
+
 DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   auto* row = new QHBoxLayout;
@@ -117,18 +127,12 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
 void DatasetPanel::set_dataset_path(const QString& path) {
   if (path.isEmpty()) return;
   const QString clean = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-  int index = picker_->findData(clean);
-  if (index < 0) {
-    picker_->addItem(dataset_display_name(clean), clean);
-    index = picker_->count() - 1;
-    picker_->setItemData(index, clean, Qt::ToolTipRole);
-  }
-  if (picker_->currentIndex() == index) {
+  if (picker_->currentData().toString() == clean) {
     path_ = clean;
     refresh();
     emit dataset_changed();
   } else {
-    picker_->setCurrentIndex(index);
+    select_path_item(picker_, clean);
   }
 }
 

@@ -27,6 +27,10 @@ struct DatasetPreview {
   QVector<Row> rows;
 };
 
+// Selects the item of `picker` whose data is `path` (a cleaned absolute path, or "" for a "none"
+// item), adding one named after the file (its full path as tooltip) when there is none.
+void select_path_item(QComboBox* picker, const QString& path);
+
 // Reads the dataset and tokenizes every example (without special tokens). Never throws: problems
 // land in `error`.
 DatasetPreview preview_dataset(const QString& path, const QString& tokenizer_path, int rows);

@@ -13,6 +13,7 @@
 
 #include "loralab/error.h"
 #include "ui/app_paths.h"
+#include "ui/train/dataset_panel.h"
 #include "ui/train/field_set.h"
 
 namespace loralab::ui {
@@ -85,14 +86,7 @@ QString GeneralForm::bundled_general_set() {
 }
 
 void GeneralForm::set_general_path(const QString& path) {
-  const QString clean = path.isEmpty() ? QString() : QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-  int index = picker_->findData(clean);
-  if (index < 0) {
-    picker_->addItem(dataset_display_name(clean), clean);
-    index = picker_->count() - 1;
-    picker_->setItemData(index, clean, Qt::ToolTipRole);
-  }
-  picker_->setCurrentIndex(index);
+  select_path_item(picker_, path.isEmpty() ? QString() : QDir::cleanPath(QFileInfo(path).absoluteFilePath()));
 }
 
 QString GeneralForm::general_path() const { return picker_->currentData().toString(); }
@@ -104,7 +98,9 @@ QString GeneralForm::reference_path() const {
   return validation.isEmpty() ? path : validation;
 }
 
-void GeneralForm::set_share(double share) { share_->setText(QString::number(share, 'g', 4)); }
+void GeneralForm::set_share_text(const QString& share) { share_->setText(share); }
+
+QString GeneralForm::share_text() const { return share_->text(); }
 
 bool GeneralForm::apply(TrainSpec& spec) { return fields_->apply(spec); }
 

@@ -26,7 +26,8 @@ class GeneralForm : public QWidget {
   QString general_path() const;
   // validation.jsonl beside a train.jsonl, else the set itself; "" without a set.
   QString reference_path() const;
-  void set_share(double share);
+  void set_share_text(const QString& share);  // as typed: "0.2"
+  QString share_text() const;
   // The bundled everyday training set, "" when it is not installed.
   static QString bundled_general_set();
 

@@ -248,15 +248,21 @@ void TrainPage::connect_controller() {
   });
 }
 
-void TrainPage::suggest_general_text() {
+Settings::GeneralText TrainPage::suggested_general_text() const {
   // The bundled base model knows everyday stories: measure forgetting on them and make a fifth of
   // the rows of them (the setting bench/quality/run_quality.sh measures). Another model's general
   // text is unknown to the app until the user picks one.
   const QString everyday = GeneralForm::bundled_general_set();
-  const bool bundled_model = !model_panel_->model_dir().isEmpty() &&
+  const bool bundled_model = !model_panel_->model_dir().isEmpty() && !everyday.isEmpty() &&
                              QDir::cleanPath(model_panel_->model_dir()) == bundled_model_dir();
-  general_form_->set_general_path(bundled_model ? everyday : QString());
-  general_form_->set_share(bundled_model && !everyday.isEmpty() ? 0.2 : 0.0);
+  return bundled_model ? Settings::GeneralText{everyday, "0.2"} : Settings::GeneralText{{}, "0"};
+}
+
+void TrainPage::suggest_general_text() { show_general_text(suggested_general_text()); }
+
+void TrainPage::show_general_text(const Settings::GeneralText& text) {
+  general_form_->set_general_path(text.path);
+  general_form_->set_share_text(text.share);
 }
 
 void TrainPage::update_accounting() {
@@ -460,6 +466,7 @@ void TrainPage::restore(const Settings& settings) {
       // A spec saved by another version: the form keeps its defaults.
     }
   }
+  if (const auto general = settings.general_text()) show_general_text(*general);
   plot_->set_x_by_tokens(settings.plot_by_tokens());
   plot_->set_log_scale(settings.plot_log_scale());
   output_root_ = settings.output_root();
@@ -475,6 +482,13 @@ void TrainPage::save(Settings& settings) const {
   lora_form_->fields()->apply(spec);
   training_form_->fields()->apply(spec);
   settings.set_train_spec_json(QString::fromStdString(spec.to_json()));
+  // Only a choice that differs from the model's suggestion is kept, so that the suggestion (and
+  // the bundled set's path, wherever the app is installed) follows the model otherwise.
+  const Settings::GeneralText general{general_form_->general_path(), general_form_->share_text()};
+  const Settings::GeneralText suggested = suggested_general_text();
+  settings.set_general_text(general.path == suggested.path && general.share == suggested.share
+                                ? std::nullopt
+                                : std::optional(general));
   settings.set_plot_by_tokens(plot_->x_by_tokens());
   settings.set_plot_log_scale(plot_->log_scale());
   settings.set_sample_prompt(prompt_->text());

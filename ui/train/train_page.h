@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "loralab/train.h"
+#include "ui/settings.h"
 #include "ui/train/train_controller.h"
 #include "ui/train/train_types.h"
 
@@ -26,7 +27,7 @@ class GeneralForm;
 class LoraForm;
 class LossPlot;
 class ModelPanel;
-class Settings;
+
 class StallProbe;
 class TrainingForm;
 
@@ -75,6 +76,8 @@ class TrainPage : public QWidget {
   QWidget* build_run_panel();
   void connect_controller();
   void suggest_general_text();
+  Settings::GeneralText suggested_general_text() const;
+  void show_general_text(const Settings::GeneralText& text);
   void update_accounting();
   void update_buttons();
   void start();
