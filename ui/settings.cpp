@@ -90,12 +90,12 @@ void Settings::set_train_spec_json(const QString& json) { settings_->setValue(kT
 std::optional<Settings::GeneralText> Settings::general_text() const {
   if (!settings_->contains(kGeneralText)) return std::nullopt;
   const QStringList parts = settings_->value(kGeneralText).toStringList();
-  if (parts.size() != 2) return std::nullopt;
-  return GeneralText{parts[0], parts[1]};
+  if (parts.size() != 2 && parts.size() != 3) return std::nullopt;  // 2: before openings
+  return GeneralText{parts[0], parts[1], parts.value(2)};
 }
 void Settings::set_general_text(const std::optional<GeneralText>& text) {
   if (text)
-    settings_->setValue(kGeneralText, QStringList{text->path, text->share});
+    settings_->setValue(kGeneralText, QStringList{text->path, text->share, text->openings});
   else
     settings_->remove(kGeneralText);
 }

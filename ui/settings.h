@@ -46,10 +46,11 @@ class Settings {
   QString train_spec_json() const;  // the last training form, as TrainSpec JSON
   void set_train_spec_json(const QString& json);
 
-  // The Train page's general text (path "" = none) and its rehearsal share as typed; nullopt =
-  // what the page suggests for the model.
+  // The Train page's general text (path "" = none), its rehearsal share and the share with
+  // scored openings ("" = all), as typed; nullopt = what the page suggests for the model.
   struct GeneralText {
-    QString path, share;
+    QString path, share, openings;
+    bool operator==(const GeneralText&) const = default;
   };
   std::optional<GeneralText> general_text() const;
   void set_general_text(const std::optional<GeneralText>& text);

@@ -88,6 +88,7 @@ std::set<std::string> train_flag_names() {
                 "rehearsal",
                 "rehearsal-share",
                 "rehearsal-unscored-opening",
+                "rehearsal-opening-share",
                 "format",
                 "field",
                 "lr",
@@ -125,12 +126,15 @@ TrainSpec train_spec_from_args(const Args& args) {
   if (auto val = args.get("val")) spec.validation = dataset_arg(*val, args);
   if (auto ref = args.get("reference")) spec.reference = dataset_arg(*ref, args);
   if (auto general = args.get("rehearsal")) spec.rehearsal = dataset_arg(*general, args);
-  for (const char* flag : {"rehearsal-share", "rehearsal-unscored-opening"})
+  for (const char* flag :
+       {"rehearsal-share", "rehearsal-unscored-opening", "rehearsal-opening-share"})
     if (args.has(flag) && !spec.rehearsal)
       throw Error(std::string("--") + flag + ": needs --rehearsal PATH, the general set to mix in");
   spec.rehearsal_share = args.get_double("rehearsal-share", spec.rehearsal_share);
   spec.rehearsal_unscored_opening =
       args.get_int("rehearsal-unscored-opening", spec.rehearsal_unscored_opening);
+  if (args.has("rehearsal-opening-share"))
+    spec.rehearsal_opening_share = args.get_double("rehearsal-opening-share", 0.0);
   spec.validation_ratio = args.get_double("val-ratio", spec.validation_ratio);
   spec.out_dir = args.required("out");
   spec.name = args.get_or("name", spec.name);

@@ -36,6 +36,7 @@ void CliProgress::on_plan(const TrainPlan& p) {
         {"train_rows", p.train_rows},
         {"validation_rows", p.validation_rows},
         {"rehearsal_rows", p.rehearsal_rows},
+        {"rehearsal_opening_rows", p.rehearsal_opening_rows},
         {"trainable_parameters", p.trainable_parameters},
         {"total_parameters", p.total_parameters},
         {"run_hash", p.run_hash},

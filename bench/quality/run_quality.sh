@@ -38,8 +38,9 @@ batch=${BATCH:-16}    # rows of 256 tokens per adapter step
 lr=${LR:-5e-3}
 rehearsal=${REHEARSAL:-0.2}
 unscored=${UNSCORED:-0}  # tokens at the start of each rehearsal story that carry no loss
+openings=${OPENINGS:-}   # share of all rows that are rehearsal rows with scored openings ("" = all)
 pack=${PACK:-0}          # 0: every story is a row of its own from position 0, as samples start
-data=$root/resources/datasets
+data=${DATA:-$root/resources/datasets}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}
 mkdir -p "$out"
 
@@ -62,6 +63,7 @@ train_adapter() {  # STYLE
   if [[ $rehearsal != 0 ]]; then
     mix=(--rehearsal "$data/everyday/train.jsonl" --rehearsal-share "$rehearsal"
          --rehearsal-unscored-opening "$unscored")
+    if [[ -n $openings ]]; then mix+=(--rehearsal-opening-share "$openings"); fi
   fi
   if [[ $pack == 0 ]]; then mix+=(--no-pack); fi
   rm -rf "$out/adapter_$style"

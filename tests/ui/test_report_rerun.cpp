@@ -50,6 +50,7 @@ TrainSpec unusual_spec() {
   spec.rehearsal->path = "/data/every day.jsonl";
   spec.rehearsal_share = 0.125;
   spec.rehearsal_unscored_opening = 6;
+  spec.rehearsal_opening_share = 0.0625;
   spec.lora.rank = 6;
   spec.lora.alpha = 12.5;
   spec.lora.dropout = 0.05;

@@ -303,6 +303,19 @@ class TestTrainPage : public QObject {
     share->setText("0.5");
     QVERIFY(general->apply(spec));
     QVERIFY(general->fields()->error("rehearsal_share").isEmpty());
+    QVERIFY(!spec.rehearsal_opening_share);  // empty: every general row's opening is scored
+    QCOMPARE(spec.rehearsal_unscored_opening, int64_t(0));
+    // The openings share: up to the mix share; the other general rows leave an opening unscored.
+    auto* openings = general->findChild<QLineEdit*>("rehearsal_opening_share");
+    QVERIFY(openings);
+    openings->setText("0.6");
+    QVERIFY(!general->apply(spec));
+    QVERIFY2(general->fields()->error("rehearsal_opening_share").contains("from 0 to the mix share 0.5"),
+             qPrintable(general->fields()->error("rehearsal_opening_share")));
+    openings->setText("0.25");
+    QVERIFY(general->apply(spec));
+    QCOMPARE(*spec.rehearsal_opening_share, 0.25);
+    QCOMPARE(spec.rehearsal_unscored_opening, loralab::ui::GeneralForm::kUnscoredOpening);
 
     QSignalSpy plans(page.controller(), &TrainController::planned);
     QSignalSpy finished(page.controller(), &TrainController::finished);
@@ -311,6 +324,7 @@ class TestTrainPage : public QObject {
     const auto plan = plans.at(0).at(0).value<loralab::TrainPlan>();
     QVERIFY2(plan.rehearsal_rows > 0 && plan.rehearsal_rows < plan.train_rows,
              qPrintable(QString("%1 of %2").arg(plan.rehearsal_rows).arg(plan.train_rows)));
+    QCOMPARE(plan.rehearsal_opening_rows, std::llround(plan.rehearsal_rows * 0.25 / 0.5));
     const auto result = finished.at(0).at(0).value<loralab::TrainResult>();
     QCOMPARE(result.status, std::string("done"));
     QVERIFY(result.reference_loss_before && result.reference_loss_after);

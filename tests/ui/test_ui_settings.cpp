@@ -89,6 +89,7 @@ class TestUiSettings : public QObject {
       page->plot()->set_log_scale(true);
       page->general_form()->set_general_path(f.data);  // the fixture model suggests none
       page->general_form()->set_share_text("0.3");
+      page->general_form()->set_openings_text("0.1");
       page->training_form()->set_packed(false);
       QVERIFY(window.close());
     }
@@ -108,6 +109,7 @@ class TestUiSettings : public QObject {
     QVERIFY(page->plot()->log_scale());
     QCOMPARE(page->general_form()->general_path(), QDir::cleanPath(f.data));
     QCOMPARE(page->general_form()->share_text(), QString("0.3"));
+    QCOMPARE(page->general_form()->openings_text(), QString("0.1"));
     QVERIFY(!page->training_form()->packed());
     loralab::TrainSpec spec = loralab::ui::FieldSet::probe_base();
     QVERIFY(page->lora_form()->apply(spec));

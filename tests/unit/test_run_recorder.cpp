@@ -308,7 +308,23 @@ class TestRunRecorder : public QObject {
     request.grid = "rehearsal_share=0.95";
     QVERIFY2(error_of([&] { plan_sweep(request); }).contains("rehearsal_share=0.95: expected a number in [0, 0.9]"),
              qPrintable(error_of([&] { plan_sweep(request); })));
+    // The opening share: each point gets its own; one above the base's share is refused.
+    request.base.rehearsal_share = 0.4;
+    request.base.rehearsal_unscored_opening = 8;
+    request.grid = "rehearsal_opening_share=0.1,0.3";
+    plan = plan_sweep(request);
+    QCOMPARE(plan.specs.size(), size_t(2));
+    QCOMPARE(*plan.specs[0].rehearsal_opening_share, 0.1);
+    QCOMPARE(*plan.specs[1].rehearsal_opening_share, 0.3);
+    QVERIFY(plan.specs[0].to_json() != plan.specs[1].to_json());
+    request.grid = "rehearsal_opening_share=0.5";
+    message = error_of([&] { plan_sweep(request); });
+    QVERIFY2(message.contains("rehearsal_opening_share") && message.contains("0.4"),
+             qPrintable(message));
     request.base.rehearsal.reset();
+    request.grid = "rehearsal_opening_share=0.1";
+    QVERIFY2(error_of([&] { plan_sweep(request); }).contains("needs a general set"),
+             qPrintable(error_of([&] { plan_sweep(request); })));
 
     request.grid = "rank=2";
     request.base.full = true;

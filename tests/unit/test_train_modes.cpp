@@ -284,6 +284,57 @@ class TestTrainModes : public QObject {
     QVERIFY2(fewer >= 5 * 30, qPrintable(QString::number(fewer)));
     QVERIFY(opening_rec.plan->dataset_fingerprint != mixed_rec.plan->dataset_fingerprint);
 
+    // An opening share: one example per row (seq 48 holds each whole), share 0.5 and openings
+    // 0.2, so 2/5 of the general rows keep their openings scored and the other 3/5 lose 5
+    // targets each.
+    {
+      auto rows = spec;
+      rows.pack = false;
+      rows.seq_len = 48;
+      rows.rehearsal = set;
+      rows.rehearsal_share = 0.5;
+      auto run_rows = [&](std::optional<double> opening, int64_t unscored, Recorder& rec) {
+        auto s = rows;
+        s.rehearsal_opening_share = opening;
+        s.rehearsal_unscored_opening = unscored;
+        s.steps = 2;
+        s.out_dir = f.out + "-rows" + std::to_string(unscored) + (opening ? "-opening" : "");
+        auto model = loralab::Model::load(f.model_dir);
+        return loralab::train(*model, s, &rec);
+      };
+      Recorder all_rec, split_rec, none_rec;
+      QCOMPARE(run_rows(std::nullopt, 0, all_rec).status, std::string("done"));
+      QCOMPARE(run_rows(0.2, 5, split_rec).status, std::string("done"));
+      QCOMPARE(run_rows(std::nullopt, 5, none_rec).status, std::string("done"));
+      const int64_t general_rows = all_rec.plan->rehearsal_rows;
+      QVERIFY(general_rows >= 10);
+      QCOMPARE(all_rec.plan->rehearsal_opening_rows, general_rows);
+      QCOMPARE(none_rec.plan->rehearsal_opening_rows, int64_t(0));
+      const int64_t scored = std::llround(double(general_rows) * 0.2 / 0.5);
+      QCOMPARE(split_rec.plan->rehearsal_opening_rows, scored);
+      QCOMPARE(split_rec.plan->train_rows, all_rec.plan->train_rows);
+      QCOMPARE(all_rec.plan->train_tokens - split_rec.plan->train_tokens,
+               5 * (general_rows - scored));
+      QCOMPARE(all_rec.plan->train_tokens - none_rec.plan->train_tokens, 5 * general_rows);
+      QVERIFY(split_rec.plan->dataset_fingerprint != none_rec.plan->dataset_fingerprint);
+      QVERIFY(split_rec.plan->dataset_fingerprint != all_rec.plan->dataset_fingerprint);
+
+      // Refused: an opening share above the share, or below it with no opening to leave unscored.
+      auto over = rows;
+      over.rehearsal_opening_share = 0.6;
+      over.rehearsal_unscored_opening = 5;
+      auto no_opening = rows;
+      no_opening.rehearsal_opening_share = 0.2;
+      for (const auto& wrong : {over, no_opening}) {
+        try {
+          wrong.validate();
+          QFAIL("a wrong opening share was accepted");
+        } catch (const loralab::Error& e) {
+          QVERIFY2(QString(e.what()).contains("rehearsal_opening_share"), e.what());
+        }
+      }
+    }
+
     // Refused before training: a share outside (0, 0.9], a general set that is not there.
     auto bad = spec;
     bad.rehearsal = set;

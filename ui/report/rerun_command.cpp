@@ -156,6 +156,8 @@ RerunCommand rerun_command(const RunRecord& run, const QString& store_path) {
     a << "--rehearsal" << q(spec.rehearsal->path) << "--rehearsal-share"
       << exact_number(spec.rehearsal_share) << "--rehearsal-unscored-opening"
       << n(spec.rehearsal_unscored_opening);
+  if (spec.rehearsal && spec.rehearsal_opening_share)
+    a << "--rehearsal-opening-share" << exact_number(*spec.rehearsal_opening_share);
   a << "--format" << q(spec.data.format) << "--field" << q(spec.data.field);
   if (!spec.pack) a << "--no-pack";
   a << "--out" << q(spec.out_dir) << "--name" << q(spec.name);

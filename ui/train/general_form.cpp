@@ -60,6 +60,27 @@ GeneralForm::GeneralForm(QWidget* parent) : QWidget(parent) {
     s.rehearsal->path = general_path().toStdString();
     s.rehearsal_share = share;
   });
+  openings_ = new QLineEdit(this);
+  openings_->setObjectName("rehearsal_opening_share");
+  openings_->setPlaceholderText(tr("all"));
+  openings_->setToolTip(
+      tr("Share of all training rows that are general rows with their openings scored, from 0 "
+         "to the mix share; empty = all of them. The adapter then begins a general text about "
+         "this share / (this share + its own rows' share) of the time, while the other general "
+         "rows (their first %1 tokens unscored) still keep the rest of the general text in place.")
+          .arg(kUnscoredOpening));
+  fields_->add(form, tr("Scored openings"), "rehearsal_opening_share", openings_, [this](TrainSpec& s) {
+    s.rehearsal_opening_share.reset();
+    s.rehearsal_unscored_opening = 0;
+    if (!s.rehearsal || openings_->text().trimmed().isEmpty()) return;
+    const double openings = parse_double_field(openings_->text(), "rehearsal_opening_share");
+    if (openings < 0 || openings > s.rehearsal_share)
+      throw Error("rehearsal_opening_share: expected a share of the training rows from 0 to the "
+                  "mix share " + share_->text().trimmed().toStdString() + ", or empty for all, got " +
+                  openings_->text().trimmed().toStdString());
+    s.rehearsal_opening_share = openings;
+    s.rehearsal_unscored_opening = kUnscoredOpening;
+  });
   note_ = new QLabel(this);
   note_->setObjectName("general_note");
   note_->setWordWrap(true);
@@ -102,11 +123,16 @@ void GeneralForm::set_share_text(const QString& share) { share_->setText(share);
 
 QString GeneralForm::share_text() const { return share_->text(); }
 
+void GeneralForm::set_openings_text(const QString& openings) { openings_->setText(openings); }
+
+QString GeneralForm::openings_text() const { return openings_->text(); }
+
 bool GeneralForm::apply(TrainSpec& spec) { return fields_->apply(spec); }
 
 void GeneralForm::update_note() {
   const bool any = !general_path().isEmpty();
   share_->setEnabled(any);
+  openings_->setEnabled(any);
   note_->setText(any ? tr("Forgetting: the loss on %1 before and after training.")
                            .arg(QFileInfo(reference_path()).fileName() == "validation.jsonl"
                                     ? dataset_display_name(general_path()) + tr(" validation")

@@ -28,10 +28,15 @@ class GeneralForm : public QWidget {
   QString reference_path() const;
   void set_share_text(const QString& share);  // as typed: "0.2"
   QString share_text() const;
+  // The share of all rows that are general rows with their openings scored, as typed; "" = all
+  // of them. The other general rows leave their first kUnscoredOpening tokens unscored.
+  void set_openings_text(const QString& openings);
+  QString openings_text() const;
+  static constexpr int64_t kUnscoredOpening = 8;
   // The bundled everyday training set, "" when it is not installed.
   static QString bundled_general_set();
 
-  // Writes reference, rehearsal and rehearsal_share into `spec`. False, with the message under
+  // Writes reference, rehearsal, rehearsal_share and the openings into `spec`. False, with the message under
   // the field, when the share is refused.
   bool apply(TrainSpec& spec);
   FieldSet* fields() const { return fields_; }
@@ -45,6 +50,7 @@ class GeneralForm : public QWidget {
   FieldSet* fields_ = nullptr;
   QComboBox* picker_ = nullptr;
   QLineEdit* share_ = nullptr;
+  QLineEdit* openings_ = nullptr;
   QLabel* note_ = nullptr;
 };
 

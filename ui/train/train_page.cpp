@@ -210,7 +210,13 @@ void TrainPage::connect_controller() {
             .arg(plan.validation_rows)
             .arg(plan.trainable_parameters)
             .arg(plan.total_parameters));
-    if (plan.rehearsal_rows > 0)
+    if (plan.rehearsal_rows > 0 && plan.rehearsal_opening_rows < plan.rehearsal_rows)
+      log(tr("Rehearsal: %1 of the %2 training rows come from the general text, %3 of them "
+             "with their openings scored")
+              .arg(plan.rehearsal_rows)
+              .arg(plan.train_rows)
+              .arg(plan.rehearsal_opening_rows));
+    else if (plan.rehearsal_rows > 0)
       log(tr("Rehearsal: %1 of the %2 training rows come from the general text")
               .arg(plan.rehearsal_rows)
               .arg(plan.train_rows));
@@ -263,6 +269,7 @@ void TrainPage::suggest_general_text() { show_general_text(suggested_general_tex
 void TrainPage::show_general_text(const Settings::GeneralText& text) {
   general_form_->set_general_path(text.path);
   general_form_->set_share_text(text.share);
+  general_form_->set_openings_text(text.openings);
 }
 
 void TrainPage::update_accounting() {
@@ -484,11 +491,10 @@ void TrainPage::save(Settings& settings) const {
   settings.set_train_spec_json(QString::fromStdString(spec.to_json()));
   // Only a choice that differs from the model's suggestion is kept, so that the suggestion (and
   // the bundled set's path, wherever the app is installed) follows the model otherwise.
-  const Settings::GeneralText general{general_form_->general_path(), general_form_->share_text()};
-  const Settings::GeneralText suggested = suggested_general_text();
-  settings.set_general_text(general.path == suggested.path && general.share == suggested.share
-                                ? std::nullopt
-                                : std::optional(general));
+  const Settings::GeneralText general{general_form_->general_path(), general_form_->share_text(),
+                                      general_form_->openings_text()};
+  settings.set_general_text(general == suggested_general_text() ? std::nullopt
+                                                                : std::optional(general));
   settings.set_plot_by_tokens(plot_->x_by_tokens());
   settings.set_plot_log_scale(plot_->log_scale());
   settings.set_sample_prompt(prompt_->text());

@@ -48,6 +48,14 @@ struct TrainSpec {
   // The first tokens of each rehearsal example carry no loss: the adapter keeps how the general
   // set goes on but not how it begins, so that text the adapter starts itself keeps its style.
   int64_t rehearsal_unscored_opening = 0;
+  // The share of all training rows that are rehearsal rows with their opening scored, in
+  // [0, rehearsal_share]; the other rehearsal rows leave their first rehearsal_unscored_opening
+  // tokens unscored. Under maximum likelihood the adapter then begins a general text about
+  // opening / (opening + task share) of the time, while every rehearsal row keeps the rest of
+  // the general text in place. Unset: all openings scored, or none when
+  // rehearsal_unscored_opening > 0.
+  std::optional<double> rehearsal_opening_share;
+  double effective_rehearsal_opening_share() const;
   bool pack = true;
 
   int64_t seq_len = 256;
@@ -131,6 +139,7 @@ struct TrainPlan {
   std::string dataset_fingerprint;
   std::string run_hash;
   int64_t rehearsal_rows = 0;  // of train_rows, drawn from TrainSpec::rehearsal
+  int64_t rehearsal_opening_rows = 0;  // of rehearsal_rows, with their openings scored
 };
 
 struct TrainResult {

@@ -77,6 +77,14 @@ const std::vector<KeyRule>& key_rules() {
        false,
        0.9,
        false},
+      {{"rehearsal_opening_share",
+        T::Real,
+        "a number in [0, 0.9] (the share of rows that are rehearsal rows with scored openings)",
+        {}},
+       0,
+       false,
+       0.9,
+       false},
       {{"pack", T::Bool, "true or false (false: one example per row)", {}}},
   };
   return rules;

@@ -134,6 +134,11 @@ TrainSpec apply_sweep_point(const TrainSpec& base, const SweepPoint& point) {
         spec.rehearsal.reset();  // the run without rehearsal, to compare against
       else
         spec.rehearsal_share = share;
+    } else if (key == "rehearsal_opening_share") {
+      if (!base.rehearsal)
+        throw Error("sweep grid: rehearsal_opening_share needs a general set to mix in; give the "
+                    "sweep --rehearsal PATH");
+      spec.rehearsal_opening_share = as_real(key, value);
     } else if (key == "pack") {
       spec.pack = as_bool(key, value);
     } else {

@@ -11,21 +11,29 @@
 namespace loralab::training {
 namespace {
 
-// unscored_opening: the first tokens of each example carry no loss (rehearsal; see TrainSpec).
-PackedBatchSet pack(const std::vector<Example>& examples, const Tokenizer& tokenizer,
-                    const ModelConfig& config, const TrainSpec& spec, bool shuffle,
-                    int64_t unscored_opening = 0) {
+std::vector<TokenizedExample> tokenize_all(const std::vector<Example>& examples,
+                                           const Tokenizer& tokenizer) {
   std::vector<TokenizedExample> tokenized;
   tokenized.reserve(examples.size());
   auto encode = [&](const std::string& text) { return tokenizer.encode(text); };
-  for (const auto& example : examples) {
-    tokenized.push_back(tokenize_example(example, encode));
-    auto& t = tokenized.back();
-    if (unscored_opening <= 0) continue;
+  for (const auto& example : examples) tokenized.push_back(tokenize_example(example, encode));
+  return tokenized;
+}
+
+// The first `count` tokens of each example carry no loss (rehearsal; see TrainSpec).
+void unscore_openings(std::vector<TokenizedExample>& tokenized, int64_t count) {
+  for (auto& t : tokenized) {
     if (t.loss_mask.empty()) t.loss_mask.assign(t.ids.size(), 1);
-    const auto end = std::min<size_t>(t.loss_mask.size(), size_t(unscored_opening));
+    const auto end = std::min<size_t>(t.loss_mask.size(), size_t(count));
     std::fill(t.loss_mask.begin(), t.loss_mask.begin() + std::ptrdiff_t(end), uint8_t(0));
   }
+}
+
+// Rows of tokenized examples; the layout depends on the ids, the spec and the seed only, never
+// on the loss masks.
+PackedBatchSet pack_tokenized(const std::vector<TokenizedExample>& tokenized,
+                              const Tokenizer& tokenizer, const ModelConfig& config,
+                              const TrainSpec& spec, bool shuffle) {
   PackOptions options;
   options.seq_len = spec.seq_len;
   options.bos = tokenizer.bos_id();
@@ -40,11 +48,16 @@ PackedBatchSet pack(const std::vector<Example>& examples, const Tokenizer& token
   return pack_examples(tokenized, options);
 }
 
-// Appends `count` rows of `from` to `to`, taking them in from's order and starting over when
+PackedBatchSet pack(const std::vector<Example>& examples, const Tokenizer& tokenizer,
+                    const ModelConfig& config, const TrainSpec& spec, bool shuffle) {
+  return pack_tokenized(tokenize_all(examples, tokenizer), tokenizer, config, spec, shuffle);
+}
+
+// Appends rows first .. first + count - 1 of `from` to `to`, in from's order, starting over when
 // from runs out.
-void append_rows(PackedBatchSet& to, const PackedBatchSet& from, int64_t count) {
+void append_rows(PackedBatchSet& to, const PackedBatchSet& from, int64_t first, int64_t count) {
   const int64_t t = to.seq_len;
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = first; i < first + count; ++i) {
     const int64_t row = i % from.rows();
     const auto input = from.input_row(row), target = from.target_row(row);
     const auto mask = from.mask_row(row);
@@ -87,20 +100,35 @@ PreparedData prepare_data(const Model& model, const TrainSpec& spec) {
   if (spec.rehearsal) {
     // Shuffled by the seed before the share is taken, so a large general set gives a fair draw;
     // the trainer's own shuffle then spreads these rows over the batches.
-    PackedBatchSet general;
-    try {
-      general = pack(read_dataset(*spec.rehearsal), tokenizer, model.config(), spec, /*shuffle=*/true,
-                     spec.rehearsal_unscored_opening);
-    } catch (const Error& e) {
-      throw Error("rehearsal set " + spec.rehearsal->path + ": " + e.what());
-    }
+    std::vector<TokenizedExample> general;
     const double share = spec.rehearsal_share;
     data.rehearsal_rows =
         std::max<int64_t>(1, std::llround(double(data.train.rows()) * share / (1 - share)));
-    append_rows(data.train, general, data.rehearsal_rows);
+    // The first rows keep their openings scored (opening share / share of them), the rest do not.
+    // Both packings have the same layout, so together they hold each general row once.
+    const double opening = spec.effective_rehearsal_opening_share();
+    const int64_t scored = std::min<int64_t>(
+        data.rehearsal_rows, std::llround(double(data.rehearsal_rows) * opening / share));
+    try {
+      general = tokenize_all(read_dataset(*spec.rehearsal), tokenizer);
+      if (scored > 0) {
+        append_rows(data.train, pack_tokenized(general, tokenizer, model.config(), spec, true), 0,
+                    scored);
+      }
+      if (scored < data.rehearsal_rows) {
+        unscore_openings(general, spec.rehearsal_unscored_opening);
+        append_rows(data.train, pack_tokenized(general, tokenizer, model.config(), spec, true),
+                    scored, data.rehearsal_rows - scored);
+      }
+    } catch (const Error& e) {
+      throw Error("rehearsal set " + spec.rehearsal->path + ": " + e.what());
+    }
+    data.rehearsal_opening_rows = scored;
     settings += ";rehearsal=" + dataset_fingerprint(*spec.rehearsal, settings) +
                 ";share=" + std::to_string(share) +
                 ";unscored=" + std::to_string(spec.rehearsal_unscored_opening);
+    // Only when it departs from the old rule, so that earlier fingerprints stay as they were.
+    if (spec.rehearsal_opening_share) settings += ";openings=" + std::to_string(opening);
   }
   data.fingerprint = dataset_fingerprint(spec.data, settings);
   return data;

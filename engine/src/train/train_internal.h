@@ -15,6 +15,7 @@ struct PreparedData {
   PackedBatchSet validation;  // rows() == 0 when there is none
   std::optional<PackedBatchSet> reference;
   int64_t rehearsal_rows = 0;  // the last rows of train came from TrainSpec::rehearsal
+  int64_t rehearsal_opening_rows = 0;  // the first of those, with their openings scored
   std::string fingerprint;
 };
 

@@ -133,6 +133,11 @@ TrainStage stage_from(const json& j, size_t index, const std::string& source) {
 
 }  // namespace
 
+double TrainSpec::effective_rehearsal_opening_share() const {
+  if (rehearsal_opening_share) return *rehearsal_opening_share;
+  return rehearsal_unscored_opening > 0 ? 0.0 : rehearsal_share;
+}
+
 void TrainSpec::validate() const {
   if (!full) lora.validate();
   require(!data.path.empty(), "data", "a dataset path");
@@ -164,6 +169,16 @@ void TrainSpec::validate() const {
   require(!rehearsal || (rehearsal_share > 0 && rehearsal_share <= 0.9), "rehearsal_share",
           "a share of the training rows in (0, 0.9], got " + std::to_string(rehearsal_share));
   require(rehearsal_unscored_opening >= 0, "rehearsal_unscored_opening", "a token count ≥ 0");
+  if (rehearsal_opening_share) {
+    const double o = *rehearsal_opening_share;
+    require(!rehearsal || (o >= 0 && o <= rehearsal_share), "rehearsal_opening_share",
+            "a share of the training rows in [0, rehearsal_share = " +
+                std::to_string(rehearsal_share) + "], got " + std::to_string(o));
+    require(!rehearsal || o >= rehearsal_share || rehearsal_unscored_opening > 0,
+            "rehearsal_opening_share",
+            "rehearsal_unscored_opening > 0 when below rehearsal_share: the other rehearsal rows "
+            "need an opening that goes unscored");
+  }
   validate_stages(*this);
 }
 
@@ -187,6 +202,7 @@ std::string TrainSpec::to_json() const {
     j["rehearsal"] = dataset_json(*rehearsal);
     j["rehearsal_share"] = rehearsal_share;
     if (rehearsal_unscored_opening > 0) j["rehearsal_unscored_opening"] = rehearsal_unscored_opening;
+    if (rehearsal_opening_share) j["rehearsal_opening_share"] = *rehearsal_opening_share;
   }  // only when set: earlier run hashes stay as they were
   // Only when set, so that single-stage specs (and their run hashes) stay as they were.
   if (!stages.empty()) {
@@ -209,6 +225,8 @@ TrainSpec TrainSpec::from_json(const std::string& text, const std::string& sourc
     if (j.contains("rehearsal") && !j["rehearsal"].is_null()) s.rehearsal = dataset_from(j["rehearsal"]);
     s.rehearsal_share = j.value("rehearsal_share", s.rehearsal_share);
     s.rehearsal_unscored_opening = j.value("rehearsal_unscored_opening", s.rehearsal_unscored_opening);
+    if (j.contains("rehearsal_opening_share") && !j["rehearsal_opening_share"].is_null())
+      s.rehearsal_opening_share = j["rehearsal_opening_share"].get<double>();
     s.validation_ratio = j.value("validation_ratio", s.validation_ratio);
     s.pack = j.value("pack", s.pack);
     s.seq_len = j.value("seq_len", s.seq_len);

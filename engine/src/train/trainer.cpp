@@ -231,7 +231,8 @@ TrainResult run_training(Model& model, const TrainSpec& spec, PreparedData& data
   };
   TrainPlan plan{total_steps,           data.train.rows(), data.validation.rows(),
                  data.train.target_tokens, trainable.count,   model.parameter_count(),
-                 data.fingerprint,      run_hash,          data.rehearsal_rows};
+                 data.fingerprint,      run_hash,          data.rehearsal_rows,
+                 data.rehearsal_opening_rows};
   Counters c;
   auto advance_stage = [&] {
     const auto& from = stages[c.stage].lora;
