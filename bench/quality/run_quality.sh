@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
 # Quality bar of the bundled base model (issue #5): base samples, a fairy-tale and a
 # science-fiction LoRA adapter (r = 8 on q,k,v,o, 300 steps), their validation-loss drop, the
-# signature-word shares of 20 samples each, a 50/50 blend, and the everyday loss under each
-# adapter (forgetting). Everything goes to OUT; summary.json holds the figures.
+# signature-word shares of COUNT samples each (100: a share is then known to about ±4%), a 50/50
+# blend, and the everyday loss under each adapter (forgetting). Everything goes to OUT;
+# summary.json holds the figures.
 # The adapters train one story per row from position 0 (PACK=0, as a sampled story starts; PACK=1
 # packs stories back to back) with everyday stories mixed in (REHEARSAL: their share of the rows,
-# 0 = none; UNSCORED: tokens at the start of each everyday story that carry no loss). Losses are
-# per story (each from position 0); summary.json also has them over packed rows.
-# Measured at batch 16 (fairy tale / science fiction): val-loss drop, samples with signature words,
-# everyday loss rise; per story, packed in brackets:
-#   PACK=0 REHEARSAL=0.2  lr 5e-3   35.3 / 26.3 (11.0 / 12.0)   85 / 95   6.3 / 5.1 (3.2 / 2.5)  (defaults)
-#   PACK=0 REHEARSAL=0.2  lr 4e-3   34.0 / 25.6 (10.5 / 11.7)   90 / 90   5.9 / 5.0 (2.9 / 2.3)
-#   PACK=0 REHEARSAL=0.25 lr 5e-3   35.3 / 26.6 (12.1 / 11.6)   85 / 70   5.4 / 4.1 (3.1 / 2.2)
-#   PACK=0 REHEARSAL=0.3  lr 4e-3   32.5 / 24.6 (11.5 / 11.5)   75 / 70   3.9 / 3.0 (2.1 / 1.5)
+# 0 = none). OPENINGS: the share of all rows that are everyday rows with their opening scored; the
+# other everyday rows leave their first UNSCORED tokens unscored. The adapter then begins an
+# everyday story about OPENINGS / (OPENINGS + 1 - REHEARSAL) of the time (0.22 by default) while
+# every everyday row keeps the rest of an everyday story in place. Losses are per story (each from
+# position 0); summary.json also has them over packed rows.
+# Measured (fairy tale / science fiction): val-loss drop, samples with signature words, everyday
+# loss rise; per story, packed in brackets:
+#   REHEARSAL=0.45 OPENINGS=0.155 UNSCORED=8, batch 24 (defaults), 100 samples:
+#                                    33.6 / 26.5 (11.4 / 12.0)   92 / 87   4.55 / 3.91 (1.98 / 1.76)
+#     the same, 40 samples:                                      92.5 / 82.5
+#   the next two before the flag existed, with the scored everyday rows in the training file:
+#   REHEARSAL=0.45 OPENINGS=0.18, batch 24, 40 samples (p = 0.25)
+#                                    33.7 / 27.4                 90 / 80   3.94 / 3.15
+#   REHEARSAL=0.4 OPENINGS=0.15 UNSCORED=6, batch 20, 20 samples (p = 0.2)
+#                                    35.1 / 25.8                 90 / 85   5.36 / 4.14
+#   every everyday opening scored, batch 16, 20 samples:
+#   REHEARSAL=0.2  lr 5e-3          35.3 / 26.3 (11.0 / 12.0)   85 / 95   6.3 / 5.1 (3.2 / 2.5)
+#   REHEARSAL=0.2  lr 4e-3          34.0 / 25.6 (10.5 / 11.7)   90 / 90   5.9 / 5.0 (2.9 / 2.3)
+#   REHEARSAL=0.25 lr 5e-3          35.3 / 26.6 (12.1 / 11.6)   85 / 70   5.4 / 4.1 (3.1 / 2.2)
+#   REHEARSAL=0.3  lr 4e-3          32.5 / 24.6 (11.5 / 11.5)   75 / 70   3.9 / 3.0 (2.1 / 1.5)
 #   packed rows, measured packed only:
 #   no rehearsal, lr 2e-3           19.8 / -                    -         46.0 / -  (batch 4: 15.7/15.1, 90/85, 25.8/22.1)
 #   REHEARSAL=0.15, lr 4e-3         22.0 / 20.1                 65 / 30   5.8 / 5.5
@@ -20,25 +33,28 @@
 #   REHEARSAL=0.3, UNSCORED=16      20.7 / 19.3                 80 / 70   12.8 / 7.6
 # Packed rows start anywhere in a story, so an adapter trained on them rarely sees a story begin
 # at position 0 and its own samples often begin (and stay) everyday. One story per row fixes that.
-# The samples and the forgetting figure are then tied: an adapter whose samples carry its style
-# S of the time gives everyday stories at most 1 - S of its probability, a rise of at least
-# -ln(1 - S) nats per story (1.61 at S = 0.8), against 35.4 nats per everyday story for the base
-# (182 tokens at 0.1938): 4.5% at S = 0.8, 6.5% at S = 0.9.
-# MEASURE_ONLY=1 skips training and measures the adapters already in OUT.
-# usage: [BASE=DIR] [STEPS=300] [COUNT=20] [BATCH=16] [LR=5e-3] [REHEARSAL=0.2] [UNSCORED=0] [PACK=0]
-#        bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
+# The samples and the forgetting figure are then tied through the opening: an adapter that begins
+# an everyday story with probability p adds about -ln(p) nats to each (1.51 at p = 0.22), against
+# 34.5-35.4 nats per everyday story for the base (182 tokens at 0.1938): 4.4% at p = 0.22. With
+# all everyday openings scored, p follows REHEARSAL itself, and a share low enough for styled
+# samples left the everyday body drifting too; scoring only some openings sets p apart from how
+# much everyday text the adapter rehearses.
+# MEASURE_ONLY=1 skips training and measures the adapters already in OUT. DATA=DIR replaces
+# resources/datasets.
+# usage: [BASE=DIR] [STEPS=300] [COUNT=100] [BATCH=24] [LR=5e-3] [REHEARSAL=0.45] [OPENINGS=0.155]
+#        [UNSCORED=8] [PACK=0] bench/quality/run_quality.sh [OUT] [PATH/TO/loralab-cli]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/build/quality}
 cli=${2:-$root/build/app/loralab-cli}
 base=${BASE:-$root/resources/models/base}
 steps=${STEPS:-300}   # adapter steps (the quality bar: 300)
-count=${COUNT:-20}    # samples per model (the quality bar: 20)
-batch=${BATCH:-16}    # rows of 256 tokens per adapter step
+count=${COUNT:-100}   # samples per model (the base fluency check reads the first 20)
+batch=${BATCH:-24}    # rows of 256 tokens per adapter step
 lr=${LR:-5e-3}
-rehearsal=${REHEARSAL:-0.2}
-unscored=${UNSCORED:-0}  # tokens at the start of each rehearsal story that carry no loss
-openings=${OPENINGS:-}   # share of all rows that are rehearsal rows with scored openings ("" = all)
+rehearsal=${REHEARSAL:-0.45}
+unscored=${UNSCORED:-8}  # tokens at the start of each rehearsal story that carry no loss
+openings=${OPENINGS:-0.155}  # share of all rows that are rehearsal rows with scored openings ("" = all)
 pack=${PACK:-0}          # 0: every story is a row of its own from position 0, as samples start
 data=${DATA:-$root/resources/datasets}
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SKYLAKEX}

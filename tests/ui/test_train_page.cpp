@@ -279,7 +279,9 @@ class TestTrainPage : public QObject {
       TrainSpec probe = loralab::ui::FieldSet::probe_base();
       QVERIFY(general->apply(probe));
       QVERIFY(probe.rehearsal && probe.reference);
-      QCOMPARE(probe.rehearsal_share, 0.2);
+      QCOMPARE(probe.rehearsal_share, 0.45);
+      QCOMPARE(*probe.rehearsal_opening_share, 0.155);
+      QCOMPARE(probe.rehearsal_unscored_opening, int64_t(8));
       page.model_panel()->set_model_dir(f.model_dir);
       QVERIFY(general->general_path().isEmpty());
     }
