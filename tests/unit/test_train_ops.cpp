@@ -3,11 +3,9 @@
 // the composed LibTorch operations they replace, in float64 on seeded random inputs: outputs and
 // every input gradient agree to 1e-12 absolute (values and gradients are of order 1–10; the sums
 // differ only in order). The whole model's adapter gradients through these nodes are checked
-// against finite differences in test_train. The LoRA node's one-pass dropout is checked against
-// the mask it stands for.
+// against finite differences in test_train.
 #include <QtTest>
 
-#include "lora/dropout_check.h"
 #include "model/train_ops_check.h"
 
 class TestTrainOps : public QObject {
@@ -30,26 +28,6 @@ class TestTrainOps : public QObject {
         QVERIFY2(check.forward_max_abs < 1e-12, qPrintable(what));
         QVERIFY2(check.grad_max_abs < 1e-12, qPrintable(what));
       }
-    }
-  }
-
-  // The LoRA node's one-pass dropout (the dropped input, and the gradient accumulated through
-  // the mask) equals the product with the mask it stands for, exactly: each element is the same
-  // single multiplication (and addition).
-  void one_pass_dropout_matches_the_mask() {
-    for (double p : {0.05, 0.3, 0.5}) {
-      const auto check = loralab::lora::check_dropout_fusion(p, 11);
-      const QString what = QString("p %1: apply %2, accumulate %3, fallback %4, kept %5")
-                               .arg(p)
-                               .arg(check.apply_max_abs)
-                               .arg(check.accumulate_max_abs)
-                               .arg(check.fallback_max_abs)
-                               .arg(check.kept_share);
-      QVERIFY2(check.apply_max_abs == 0, qPrintable(what));
-      QVERIFY2(check.accumulate_max_abs < 1e-6, qPrintable(what));  // float32: an fma at most
-      QVERIFY2(check.fallback_max_abs == 0, qPrintable(what));
-      // 20,167 elements: the kept share is within 1.5% of 1 - p.
-      QVERIFY2(std::abs(check.kept_share - (1 - p)) < 0.015, qPrintable(what));
     }
   }
 };

@@ -17,9 +17,4 @@ torch::Tensor dropout_mask(const torch::Tensor& like, double p);
 uint64_t next_dropout_seed();
 torch::Tensor dropout_mask_from_seed(const torch::Tensor& like, double p, uint64_t seed);
 
-// x ⊙ dropout_mask_from_seed(x, p, seed) in one pass, without making the mask.
-torch::Tensor dropout_apply(const torch::Tensor& x, double p, uint64_t seed);
-// acc += t ⊙ dropout_mask_from_seed(t, p, seed) in one pass, in place; acc and t alike in shape.
-void dropout_accumulate(torch::Tensor& acc, const torch::Tensor& t, double p, uint64_t seed);
-
 }  // namespace loralab::lora

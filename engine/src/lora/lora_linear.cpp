@@ -29,7 +29,7 @@ struct FrozenLoraLinear : torch::autograd::Function<FrozenLoraLinear> {
     const int64_t seed = p > 0 ? static_cast<int64_t>(next_dropout_seed()) : 0;
     // The r-wide products run as (r, rows) results: OpenBLAS splits a product with r = 16
     // columns badly over threads, one with 16 rows well (half the time at R1, 2 threads).
-    auto down_t = torch::mm(a, (p > 0 ? dropout_apply(x, p, uint64_t(seed)) : x).t());
+    auto down_t = torch::mm(a, (p > 0 ? x * dropout_mask_from_seed(x, p, uint64_t(seed)) : x).t());
     y.addmm_(down_t.t(), b.t(), 1.0, scale);
     ctx->save_for_backward({x, weight, a, b, down_t});
     ctx->saved_data["p"] = p;
@@ -46,17 +46,19 @@ struct FrozenLoraLinear : torch::autograd::Function<FrozenLoraLinear> {
     const double scale = ctx->saved_data["scale"].toDouble();
     const auto seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
     const auto& grad = grads[0];  // (rows, out)
+    torch::Tensor mask;
+    if (p > 0) mask = dropout_mask_from_seed(x, p, seed);
     auto grad_down_t = torch::mm(b.t(), grad.t()).mul_(scale);  // (r, rows)
     torch::Tensor grad_x, grad_a, grad_b;
     if (ctx->needs_input_grad(0)) {
       grad_x = torch::mm(grad, weight);
       if (p > 0)
-        dropout_accumulate(grad_x, torch::mm(grad_down_t.t(), a), p, seed);
+        grad_x.addcmul_(torch::mm(grad_down_t.t(), a), mask);
       else
         grad_x.addmm_(grad_down_t.t(), a);
     }
     // needs_input_grad counts tensor arguments only: x 0, weight 1, a 2, b 3.
-    if (ctx->needs_input_grad(2)) grad_a = torch::mm(grad_down_t, p > 0 ? dropout_apply(x, p, seed) : x);
+    if (ctx->needs_input_grad(2)) grad_a = torch::mm(grad_down_t, p > 0 ? x * mask : x);
     if (ctx->needs_input_grad(3))
       grad_b = torch::mm(down_t, grad).mul_(scale).t().contiguous();  // (out, r)
     return {grad_x, torch::Tensor(), torch::Tensor(), grad_a,
