@@ -1,6 +1,7 @@
 // Argument parsing for loralab-cli; see args.h.
 #include "args.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -122,6 +123,18 @@ std::vector<long long> parse_int_list(const std::string& text, const std::string
     start = comma + 1;
   }
   return values;
+}
+
+std::string as_flag_message(const std::string& message) {
+  const auto colon = message.find(':');
+  std::string field = message.substr(0, colon);
+  if (field == "validation_ratio")
+    field = "val-ratio";
+  else if (field == "target_modules")
+    field = "targets";
+  else
+    std::replace(field.begin(), field.end(), '_', '-');
+  return "--" + field + (colon == std::string::npos ? "" : message.substr(colon));
 }
 
 }  // namespace loralab::cli

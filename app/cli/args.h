@@ -41,4 +41,9 @@ double parse_double(const std::string& text, const std::string& what);
 // "1,2,3" → {1,2,3}; throws naming `what` on an empty item or a non-integer.
 std::vector<long long> parse_int_list(const std::string& text, const std::string& what);
 
+// A spec's validation message ("weight_decay: expected ...") as the flag that sets the field
+// ("--weight-decay: expected ..."): underscores become hyphens, and fields whose flag has another
+// name (validation_ratio, target_modules) take that name.
+std::string as_flag_message(const std::string& message);
+
 }  // namespace loralab::cli

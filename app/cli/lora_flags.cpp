@@ -65,7 +65,7 @@ LoraSpec lora_spec_from_args(const Args& args) {
   try {
     spec.validate();
   } catch (const Error& e) {
-    throw Error("--" + std::string(e.what()));  // validate() names the field; flags are --field
+    throw Error(as_flag_message(e.what()));  // validate() names the field
   }
   return spec;
 }

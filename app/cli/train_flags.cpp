@@ -169,7 +169,7 @@ TrainSpec train_spec_from_args(const Args& args) {
   try {
     spec.validate();
   } catch (const Error& e) {
-    throw Error("--" + std::string(e.what()));
+    throw Error(as_flag_message(e.what()));
   }
   return spec;
 }

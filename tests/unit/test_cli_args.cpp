@@ -43,6 +43,20 @@ class TestCliArgs : public QObject {
     QVERIFY(message([] { Args({"-x"}); }).contains("-x"));
     QVERIFY(message([] { Args({}).required("model"); }).contains("--model"));
   }
+  // A spec's validation message names its field; the CLI names the flag that sets it.
+  void validation_messages_name_the_flag() {
+    using loralab::cli::as_flag_message;
+    QCOMPARE(QString::fromStdString(as_flag_message("weight_decay: expected a value ≥ 0")),
+             QString("--weight-decay: expected a value ≥ 0"));
+    QCOMPARE(QString::fromStdString(as_flag_message("rehearsal_opening_share: expected a share, not rehearsal_share")),
+             QString("--rehearsal-opening-share: expected a share, not rehearsal_share"));
+    QCOMPARE(QString::fromStdString(as_flag_message("validation_ratio: expected a ratio")),
+             QString("--val-ratio: expected a ratio"));
+    QCOMPARE(QString::fromStdString(as_flag_message("target_modules: matched nothing")),
+             QString("--targets: matched nothing"));
+    QCOMPARE(QString::fromStdString(as_flag_message("lr: expected a value > 0")),
+             QString("--lr: expected a value > 0"));
+  }
   void int_lists() {
     auto v = loralab::cli::parse_int_list("5,-1,300", "--tokens");
     QCOMPARE(v.size(), size_t(3));
