@@ -126,7 +126,7 @@ class TestCliBundled : public QObject {
     bad = run(LORALAB_CLI, train_args + QStringList{tmp.filePath("bad"), "--rehearsal", "bundled:mini",
                                                     "--rehearsal-share", "1"}, root);
     QCOMPARE(bad.exit_code, 1);
-    QVERIFY2(bad.err.contains("rehearsal_share") && bad.err.contains("(0, 0.9]"), qPrintable(bad.err));
+    QVERIFY2(bad.err.contains("--rehearsal-share:") && bad.err.contains("(0, 0.9]"), qPrintable(bad.err));
   }
 
   // `loss --no-pack` scores each story alone from position 0: the order of the stories does not
