@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   # engine
   libtorch-dev libsqlite3-dev nlohmann-json3-dev libpcre2-dev
+  # cblas.h and libblas.so: the training attention kernel calls BLAS directly
+  libblas-dev
   # OpenBLAS takes over the libblas alternative: without it LibTorch's matmuls run ~40x slower
   libopenblas0-openmp
   # ui

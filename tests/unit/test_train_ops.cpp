@@ -2,7 +2,9 @@
 // causal attention and the chunked masked cross-entropy, which keep fewer activations) against
 // the composed LibTorch operations they replace, in float64 on seeded random inputs: outputs and
 // every input gradient agree to 1e-12 absolute (values and gradients are of order 1–10; the sums
-// differ only in order). The whole model's adapter gradients through these nodes are checked
+// differ only in order). The attention kernel's float32 path (vectorised exp and softmax) is
+// held to 2e-5 relative to the gradients' scale against the float64 reference: float32 rounding
+// over sums of up to 45 terms, far below what a wrong mask or a wrong exp would give. The whole model's adapter gradients through these nodes are checked
 // against finite differences in test_train.
 #include <QtTest>
 
@@ -14,7 +16,7 @@ class TestTrainOps : public QObject {
   void nodes_match_the_composed_operations() {
     for (uint64_t seed : {1u, 2u, 3u}) {
       const auto checks = loralab::model::check_training_ops(seed);
-      QCOMPARE(checks.size(), size_t(4));
+      QCOMPARE(checks.size(), size_t(5));
       for (const auto& check : checks) {
         const QString what = QString("%1, seed %2: forward %3, gradient %4 (scale %5)")
                                  .arg(QString::fromStdString(check.node))
@@ -25,8 +27,9 @@ class TestTrainOps : public QObject {
         qInfo("%s", qPrintable(what));
         // A gradient of all zeros would match nothing of this size by chance.
         QVERIFY2(check.grad_scale > 0.1, qPrintable(what));
-        QVERIFY2(check.forward_max_abs < 1e-12, qPrintable(what));
-        QVERIFY2(check.grad_max_abs < 1e-12, qPrintable(what));
+        const bool single = check.node.ends_with("float32");
+        QVERIFY2(check.forward_max_abs < (single ? 2e-5 : 1e-12), qPrintable(what));
+        QVERIFY2(check.grad_max_abs < (single ? 2e-5 * check.grad_scale : 1e-12), qPrintable(what));
       }
     }
   }

@@ -17,4 +17,11 @@ torch::Tensor dropout_mask(const torch::Tensor& like, double p);
 uint64_t next_dropout_seed();
 torch::Tensor dropout_mask_from_seed(const torch::Tensor& like, double p, uint64_t seed);
 
+// The mask's uses in one pass each, without a mask tensor (the same values as the composed
+// operations with dropout_mask_from_seed(like, p, seed)): x ⊙ mask, and target += values ⊙ mask
+// in place (values shaped like target).
+torch::Tensor dropped_from_seed(const torch::Tensor& x, double p, uint64_t seed);
+void add_masked_from_seed(torch::Tensor& target, const torch::Tensor& values, double p,
+                          uint64_t seed);
+
 }  // namespace loralab::lora

@@ -12,59 +12,137 @@
 namespace loralab::lora {
 namespace {
 
-// Training a LoRA adapter on a frozen layer, as one autograd node:
-//   y = x W^T (+ bias) + s · (dropout(x) A^T) B^T
-// The composed operations would keep, per adapted module, the dropout mask and the dropped input
-// (two activations the size of x) for backward, and make five nodes. This node keeps x (which the
-// sibling projections reading the same x share), the r-wide A x and the mask's seed: the mask is
-// made again in backward from its seed. The frozen weight gets no gradient.
-struct FrozenLoraLinear : torch::autograd::Function<FrozenLoraLinear> {
-  // x (rows, in); weight (out, in) frozen; bias (out) frozen, if any (an undefined tensor cannot
-  // pass through apply); a (r, in); b (out, r).
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
-                               const torch::Tensor& weight,
-                               const c10::optional<torch::Tensor>& bias, const torch::Tensor& a,
-                               const torch::Tensor& b, double p, double scale) {
-    auto y = bias ? torch::addmm(*bias, x, weight.t()) : torch::mm(x, weight.t());
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// Training LoRA adapters on n frozen layers that read the same input x, as one autograd node:
+//   y_i = x W_iᵀ (+ b_i) + s_i · (dropout(x) A_iᵀ) B_iᵀ
+// with one dropout mask of x for all of them (a dropout of the shared input, as if it sat before
+// the layers; each A_i still sees dropped inputs with probability p). Per layer the composed
+// operations would keep the mask and the dropped input (two activations the size of x) and make
+// five nodes; apart, each layer would draw, apply and (in backward) remake its own mask and add
+// its own input gradient. This node keeps x, the stacked A and the r-wide A x, and the mask's
+// seed: the mask is made again in backward, and the n input gradients go into one buffer.
+// The frozen weights get no gradient.
+struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
+  // x (rows, in); per layer: weight (out_i, in), bias (out_i) when `biases` is not empty, a
+  // (r_i, in), b (out_i, r_i); scales s_i.
+  static variable_list forward(AutogradContext* ctx, const torch::Tensor& x,
+                               torch::TensorList weights, torch::TensorList biases,
+                               torch::TensorList as, torch::TensorList bs, double p,
+                               std::vector<double> scales) {
+    const size_t n = weights.size();
     const int64_t seed = p > 0 ? static_cast<int64_t>(next_dropout_seed()) : 0;
+    auto a_all = n == 1 ? as[0] : torch::cat(as, 0);  // (R, in)
     // The r-wide products run as (r, rows) results: OpenBLAS splits a product with r = 16
     // columns badly over threads, one with 16 rows well (half the time at R1, 2 threads).
-    auto down_t = torch::mm(a, (p > 0 ? x * dropout_mask_from_seed(x, p, uint64_t(seed)) : x).t());
-    y.addmm_(down_t.t(), b.t(), 1.0, scale);
-    ctx->save_for_backward({x, weight, a, b, down_t});
+    auto down_t = torch::mm(a_all, (p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x).t());
+    variable_list outputs;
+    variable_list saved{x, a_all, down_t};
+    int64_t offset = 0;
+    for (size_t i = 0; i < n; ++i) {
+      auto y = biases.empty() ? torch::mm(x, weights[i].t()) : torch::addmm(biases[i], x, weights[i].t());
+      const int64_t r = bs[i].size(1);
+      y.addmm_(down_t.narrow(0, offset, r).t(), bs[i].t(), 1.0, scales[i]);
+      offset += r;
+      outputs.push_back(y);
+      saved.push_back(weights[i]);
+      saved.push_back(bs[i]);
+    }
+    ctx->save_for_backward(saved);
     ctx->saved_data["p"] = p;
-    ctx->saved_data["scale"] = scale;
+    ctx->saved_data["scales"] = scales;
     ctx->saved_data["seed"] = seed;
-    return y;
+    ctx->saved_data["biases"] = static_cast<int64_t>(biases.size());
+    return outputs;
   }
 
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const auto &x = saved[0], &weight = saved[1], &a = saved[2], &b = saved[3], &down_t = saved[4];
+    const auto &x = saved[0], &a_all = saved[1], &down_t = saved[2];
+    const size_t n = (saved.size() - 3) / 2;
     const double p = ctx->saved_data["p"].toDouble();
-    const double scale = ctx->saved_data["scale"].toDouble();
+    const auto scales = ctx->saved_data["scales"].toDoubleVector();
     const auto seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
-    const auto& grad = grads[0];  // (rows, out)
-    torch::Tensor mask;
-    if (p > 0) mask = dropout_mask_from_seed(x, p, seed);
-    auto grad_down_t = torch::mm(b.t(), grad.t()).mul_(scale);  // (r, rows)
-    torch::Tensor grad_x, grad_a, grad_b;
-    if (ctx->needs_input_grad(0)) {
-      grad_x = torch::mm(grad, weight);
-      if (p > 0)
-        grad_x.addcmul_(torch::mm(grad_down_t.t(), a), mask);
-      else
-        grad_x.addmm_(grad_down_t.t(), a);
+    const auto n_biases = static_cast<size_t>(ctx->saved_data["biases"].toInt());
+    // needs_input_grad counts the flattened tensor arguments: x, weights, biases, as, bs.
+    const size_t first_a = 1 + n + n_biases, first_b = first_a + n;
+    bool any_a = false;
+    for (size_t i = 0; i < n; ++i) any_a = any_a || ctx->needs_input_grad(first_a + i);
+
+    // d(A x)ᵀ for every layer, stacked like A: (R, rows). An unused output has no gradient.
+    auto grad_down_t = torch::zeros({a_all.size(0), x.size(0)}, x.options());
+    variable_list result(first_b + n + 2);
+    torch::Tensor grad_x;
+    int64_t offset = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const auto &weight = saved[3 + 2 * i], &b = saved[4 + 2 * i];
+      const int64_t r = b.size(1);
+      const auto& grad = grads[i];  // (rows, out_i)
+      if (grad.defined()) {
+        grad_down_t.narrow(0, offset, r).addmm_(b.t(), grad.t(), 0.0, scales[i]);
+        if (ctx->needs_input_grad(0)) {
+          if (grad_x.defined())
+            grad_x.addmm_(grad, weight);
+          else
+            grad_x = torch::mm(grad, weight);
+        }
+        if (ctx->needs_input_grad(first_b + i))
+          result[first_b + i] =
+              torch::mm(down_t.narrow(0, offset, r), grad).mul_(scales[i]).t().contiguous();  // (out, r)
+      }
+      offset += r;
     }
-    // needs_input_grad counts tensor arguments only: x 0, weight 1, a 2, b 3.
-    if (ctx->needs_input_grad(2)) grad_a = torch::mm(grad_down_t, p > 0 ? x * mask : x);
-    if (ctx->needs_input_grad(3))
-      grad_b = torch::mm(down_t, grad).mul_(scale).t().contiguous();  // (out, r)
-    return {grad_x, torch::Tensor(), torch::Tensor(), grad_a,
-            grad_b, torch::Tensor(), torch::Tensor()};  // per forward argument
+    if (ctx->needs_input_grad(0) && grad_x.defined()) {
+      auto lora = torch::mm(grad_down_t.t(), a_all);  // (rows, in)
+      if (p > 0)
+        add_masked_from_seed(grad_x, lora, p, seed);
+      else
+        grad_x.add_(lora);
+    }
+    result[0] = grad_x;
+    if (any_a) {
+      auto grad_a = torch::mm(grad_down_t, p > 0 ? dropped_from_seed(x, p, seed) : x);  // (R, in)
+      offset = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const int64_t r = saved[4 + 2 * i].size(1);
+        if (ctx->needs_input_grad(first_a + i)) result[first_a + i] = grad_a.narrow(0, offset, r);
+        offset += r;
+      }
+    }
+    return result;  // per flattened forward argument; p and scales get none
   }
 };
+
+// One layer's part in the fused node: its adapter, scale and dropout.
+struct FusedPart {
+  LoraLinearImpl* layer;
+  const Adapter* adapter;
+};
+
+std::vector<torch::Tensor> run_fused(const torch::Tensor& x, const std::vector<FusedPart>& parts,
+                                     double p) {
+  const int64_t in = parts.front().layer->in_features();
+  std::vector<torch::Tensor> weights, biases, as, bs;
+  std::vector<double> scales;
+  for (const auto& part : parts) {
+    weights.push_back(part.layer->weight);
+    if (part.layer->bias.defined()) biases.push_back(part.layer->bias);
+    as.push_back(part.adapter->a);
+    bs.push_back(part.adapter->b);
+    scales.push_back(part.adapter->weight * part.adapter->scaling());
+  }
+  auto rows = FrozenLoraLinears::apply(x.reshape({-1, in}).contiguous(), torch::TensorList(weights),
+                                       torch::TensorList(biases), torch::TensorList(as),
+                                       torch::TensorList(bs), p, scales);
+  std::vector<torch::Tensor> out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto shape = x.sizes().vec();
+    shape.back() = parts[i].layer->out_features();
+    out.push_back(rows[i].view(shape));
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -83,10 +161,13 @@ bool LoraLinearImpl::plain() const {
                                   [](const Adapter& a) { return a.live(); });
 }
 
-const Adapter* LoraLinearImpl::single_trainable_adapter(const torch::Tensor& x) const {
+const Adapter* LoraLinearImpl::fused_adapter(const torch::Tensor& x) const {
   // The fused node covers the common case: one live adapter on a frozen layer, one dtype
-  // throughout, no autocast (bf16 runs keep the composed operations, which autocast casts).
-  if (merged() || !torch::GradMode::is_enabled() || weight.requires_grad() ||
+  // throughout, no autocast (bf16 runs keep the composed operations, which autocast casts). It
+  // serves every training-mode forward, with gradients or without (a gradient check's loss
+  // evaluations must draw the same dropout masks as its backward pass), and forwards that need
+  // gradients; inference keeps the in-place path.
+  if (merged() || !(torch::GradMode::is_enabled() || is_training()) || weight.requires_grad() ||
       (bias.defined() && bias.requires_grad()) || at::autocast::is_cpu_enabled())
     return nullptr;
   const Adapter* live = nullptr;
@@ -95,7 +176,7 @@ const Adapter* LoraLinearImpl::single_trainable_adapter(const torch::Tensor& x) 
     if (live) return nullptr;
     live = &adapter;
   }
-  if (!live || !(live->a.requires_grad() || live->b.requires_grad())) return nullptr;
+  if (!live) return nullptr;
   const auto dtype = x.scalar_type();
   if (weight.scalar_type() != dtype || live->a.scalar_type() != dtype ||
       live->b.scalar_type() != dtype)
@@ -104,16 +185,8 @@ const Adapter* LoraLinearImpl::single_trainable_adapter(const torch::Tensor& x) 
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
-  if (const Adapter* only = single_trainable_adapter(x)) {
-    const c10::optional<torch::Tensor> frozen_bias =
-        bias.defined() ? c10::optional<torch::Tensor>(bias) : c10::nullopt;
-    auto rows = FrozenLoraLinear::apply(x.reshape({-1, in_features()}), weight, frozen_bias,
-                                        only->a, only->b, is_training() ? only->dropout : 0.0,
-                                        only->weight * only->scaling());
-    auto shape = x.sizes().vec();
-    shape.back() = out_features();
-    return rows.view(shape);
-  }
+  if (const Adapter* only = fused_adapter(x))
+    return run_fused(x, {{this, only}}, is_training() ? only->dropout : 0.0).front();
   auto y = torch::nn::functional::linear(x, weight, bias);
   if (merged()) return y;
   if (!torch::GradMode::is_enabled() && !is_training()) return add_adapters_inplace(x, y);
@@ -206,6 +279,33 @@ void LoraLinearImpl::unmerge() {
   torch::NoGradGuard no_grad;
   weight.copy_(original_weight_);
   original_weight_ = torch::Tensor();
+}
+
+std::vector<torch::Tensor> forward_shared_input(const torch::Tensor& x,
+                                                const std::vector<LoraLinearImpl*>& layers) {
+  std::vector<torch::Tensor> out(layers.size());
+  // The layers whose adapter fits the fused node, with the first one's dropout and bias use.
+  std::vector<FusedPart> parts;
+  std::vector<size_t> slots;
+  double p = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Adapter* adapter = layers[i]->fused_adapter(x);
+    if (!adapter) continue;
+    const double dropout = layers[i]->is_training() ? adapter->dropout : 0.0;
+    if (!parts.empty() && (dropout != p || layers[i]->bias.defined() != parts[0].layer->bias.defined() ||
+                           layers[i]->in_features() != parts[0].layer->in_features()))
+      continue;
+    if (parts.empty()) p = dropout;
+    parts.push_back({layers[i], adapter});
+    slots.push_back(i);
+  }
+  if (parts.size() > 1) {
+    auto fused = run_fused(x, parts, p);
+    for (size_t j = 0; j < slots.size(); ++j) out[slots[j]] = fused[j];
+  }
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (!out[i].defined()) out[i] = layers[i]->forward(x);
+  return out;
 }
 
 }  // namespace loralab::lora

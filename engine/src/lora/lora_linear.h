@@ -60,16 +60,27 @@ class LoraLinearImpl : public torch::nn::Module {
   // ΔW = Σ enabled λ s B A in float32, shape (out, in).
   torch::Tensor delta_weight() const;
 
+  // The adapter the fused training node (lora_linear.cpp) applies to, or nullptr: one live
+  // adapter on a frozen layer, one dtype throughout, no autocast, in training mode or with
+  // gradients on.
+  const Adapter* fused_adapter(const torch::Tensor& x) const;
+
   torch::Tensor weight;  // (out, in), frozen unless full fine-tuning
   torch::Tensor bias;    // (out) or undefined
 
  private:
   torch::Tensor add_adapters_inplace(const torch::Tensor& x, torch::Tensor& y);
-  // The adapter the fused training node (lora_linear.cpp) applies to, or nullptr.
-  const Adapter* single_trainable_adapter(const torch::Tensor& x) const;
   std::vector<Adapter> adapters_;
   torch::Tensor original_weight_;  // defined while merged
 };
 TORCH_MODULE(LoraLinear);
+
+// The outputs of `layers` for one input x they all read (q/k/v, or gate/up), as their forward
+// would give them. In training, the layers whose single trainable adapter fits the fused node and
+// that share a dropout probability run as one node with one dropout mask of x: the adapters see
+// the same dropped input (as behind one dropout on the shared input), which saves drawing,
+// applying and remaking a mask per layer and sums the input gradients in one buffer.
+std::vector<torch::Tensor> forward_shared_input(const torch::Tensor& x,
+                                                const std::vector<LoraLinearImpl*>& layers);
 
 }  // namespace loralab::lora

@@ -5,6 +5,7 @@
 #include <functional>
 #include <limits>
 
+#include "model/attention_kernel.h"
 #include "model/train_ops_check.h"
 
 namespace loralab::model {
@@ -82,53 +83,20 @@ struct SwigluNode : torch::autograd::Function<SwigluNode> {
 };
 
 struct CausalAttentionNode : torch::autograd::Function<CausalAttentionNode> {
+  // The kernel (attention_kernel.h) does the work; the node keeps q, k and v, and backward makes
+  // each block's probabilities again from them.
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
-                               const torch::Tensor& v, int64_t group, int64_t query_block) {
-    const int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), head_dim = q.size(3);
-    auto out = torch::empty({batch, steps, heads, head_dim}, q.options());
-    for (int64_t start = 0; start < steps; start += query_block) {
-      const int64_t length = std::min(query_block, steps - start);
-      auto probs = torch::softmax(causal_block_scores(q, k, 0, start, length, group), -1);
-      auto block = torch::matmul(probs, v.narrow(2, 0, start + length));  // (B, nkv, g*L, hd)
-      out.narrow(1, start, length)
-          .copy_(block.view({batch, heads, length, head_dim}).transpose(1, 2));
-    }
+                               const torch::Tensor& v, int64_t query_block) {
     ctx->save_for_backward({q, k, v});
-    ctx->saved_data["group"] = group;
     ctx->saved_data["block"] = query_block;
-    return out.view({batch, steps, heads * head_dim});
+    return attention_kernel_forward(q, k, v, query_block);
   }
 
-  // Per block, with P = softmax(S), S = Q Kᵀ, O = P V: dV += Pᵀ dO; dS = softmax'(P, dO Vᵀ);
-  // dQ = dS K; dK += dSᵀ Q. Masked entries have P = 0 and so dS = 0.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const auto &q = saved[0], &k = saved[1], &v = saved[2];
-    const int64_t group = ctx->saved_data["group"].toInt();
-    const int64_t query_block = ctx->saved_data["block"].toInt();
-    const int64_t batch = q.size(0), heads = q.size(1), steps = q.size(2), head_dim = q.size(3);
-    const int64_t kv_heads = k.size(1);
-    auto grad_out = grads[0].view({batch, steps, heads, head_dim});
-    auto grad_q = torch::empty_like(q, at::MemoryFormat::Contiguous);
-    auto grad_k = torch::zeros(k.sizes(), k.options());
-    auto grad_v = torch::zeros(v.sizes(), v.options());
-    for (int64_t start = 0; start < steps; start += query_block) {
-      const int64_t length = std::min(query_block, steps - start);
-      const int64_t keys = start + length;
-      auto rows = q.narrow(2, start, length).reshape({batch, kv_heads, group * length, head_dim});
-      auto probs = torch::softmax(causal_block_scores(q, k, 0, start, length, group), -1);
-      auto grad_block = grad_out.narrow(1, start, length)
-                            .transpose(1, 2)
-                            .reshape({batch, kv_heads, group * length, head_dim});
-      grad_v.narrow(2, 0, keys).add_(torch::matmul(probs.transpose(-1, -2), grad_block));
-      auto grad_probs = torch::matmul(grad_block, v.narrow(2, 0, keys).transpose(-1, -2));
-      auto grad_scores = torch::_softmax_backward_data(grad_probs, probs, -1, probs.scalar_type());
-      grad_q.narrow(2, start, length)
-          .copy_(torch::matmul(grad_scores, k.narrow(2, 0, keys))
-                     .view({batch, heads, length, head_dim}));
-      grad_k.narrow(2, 0, keys).add_(torch::matmul(grad_scores.transpose(-1, -2), rows));
-    }
-    return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor()};
+    auto g = attention_kernel_backward(saved[0], saved[1], saved[2], grads[0],
+                                       ctx->saved_data["block"].toInt());
+    return {g.q, g.k, g.v, torch::Tensor()};
   }
 };
 
@@ -186,8 +154,10 @@ torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up) {
 }
 
 torch::Tensor causal_attention_node(const torch::Tensor& q, const torch::Tensor& k,
-                                    const torch::Tensor& v, int64_t group, int64_t query_block) {
-  return CausalAttentionNode::apply(q, k, v, group, query_block);
+                                    const torch::Tensor& v, int64_t query_block) {
+  if (!attention_kernel_supports(q, k, v))
+    throw std::invalid_argument("causal_attention_node: expected float32 or float64 q (B, nh, T, hd) and k, v (B, nkv, T, hd) with unit stride along hd");
+  return CausalAttentionNode::apply(q, k, v, query_block);
 }
 
 torch::Tensor masked_cross_entropy_sum_node(const torch::Tensor& hidden,
@@ -267,7 +237,7 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
   auto v = torch::randn({batch, steps, kv_heads, dim}, f64).transpose(1, 2);
   checks.push_back(compare(
       "attention",
-      [&](const auto& in) { return causal_attention_node(in[0], in[1], in[2], group, 4); },
+      [&](const auto& in) { return causal_attention_node(in[0], in[1], in[2], 4); },
       [&](const auto& in) {
         auto keys = in[1].repeat_interleave(group, 1), values = in[2].repeat_interleave(group, 1);
         auto scores = torch::matmul(in[0], keys.transpose(-1, -2));
@@ -276,6 +246,27 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
         return torch::matmul(probs, values).transpose(1, 2).reshape({batch, steps, heads * dim});
       },
       {q, k, v}));
+
+  // The float32 kernel (its vectorised softmax and exp) against the same reference in float64,
+  // on 45 steps in blocks of 32: rows of every length from 1 to 45 keys, so every vector tail.
+  const int64_t long_steps = 45;
+  auto q_long = torch::randn({batch, long_steps, heads, dim}, f64).transpose(1, 2);
+  auto k_long = torch::randn({batch, long_steps, kv_heads, dim}, f64).transpose(1, 2) * 2;
+  auto v_long = torch::randn({batch, long_steps, kv_heads, dim}, f64).transpose(1, 2);
+  checks.push_back(compare(
+      "attention float32",
+      [&](const auto& in) {
+        const auto f32 = torch::kFloat32;
+        return causal_attention_node(in[0].to(f32), in[1].to(f32), in[2].to(f32), 32).to(torch::kFloat64);
+      },
+      [&](const auto& in) {
+        auto keys = in[1].repeat_interleave(group, 1), values = in[2].repeat_interleave(group, 1);
+        auto scores = torch::matmul(in[0], keys.transpose(-1, -2));
+        auto future = torch::ones({long_steps, long_steps}, torch::kBool).triu(1);
+        auto probs = torch::softmax(scores.masked_fill(future, -INFINITY), -1);
+        return torch::matmul(probs, values).transpose(1, 2).reshape({batch, long_steps, heads * dim});
+      },
+      {q_long, k_long, v_long}));
 
   // The loss over a 37-token vocabulary, rows in chunks of 3 (the last one short), some masked;
   // the head weight gets its gradient too (full fine-tuning, tied embeddings).

@@ -19,19 +19,20 @@ torch::Tensor rotary_node(const torch::Tensor& x, const torch::Tensor& cos,
 // silu(gate) · up, keeping gate and up; silu(gate) is made again in backward.
 torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up);
 
-// Causal softmax attention for training (no cache: query t sees keys 0..t) of q (B, nh, T, hd),
-// already scaled by 1/sqrt(hd), over k, v (B, nkv, T, hd), with nh = group · nkv. Returns
-// (B, T, nh · hd), the layout o_proj reads. Queries run in blocks of `query_block` rows; backward
-// computes each block's scores and softmax again from q and k instead of keeping them. float32
-// and float64 only (bf16 compute keeps the composed path and its float32 softmax).
 // One block of causal scores, as both attention paths compute them: queries start..start+length
 // of q (B, nh, T, hd) against keys 0..past+start+length of k (B, nkv, S, hd), GQA groups folded
 // into rows: (B, nkv, group·length, keys), future positions set to −∞ in place.
 torch::Tensor causal_block_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t past,
                                   int64_t start, int64_t length, int64_t group);
 
+// Causal softmax attention for training (no cache: query t sees keys 0..t) of q (B, nh, T, hd),
+// already scaled by 1/sqrt(hd), over k, v (B, nkv, T, hd), with nh a multiple of nkv. Returns
+// (B, T, nh · hd), the layout o_proj reads. Queries run in blocks of `query_block` rows; backward
+// computes each block's scores and softmax again from q and k instead of keeping them. Inputs
+// must pass attention_kernel_supports (float32 or float64, unit stride along hd; bf16 compute
+// keeps the composed path and its float32 softmax).
 torch::Tensor causal_attention_node(const torch::Tensor& q, const torch::Tensor& k,
-                                    const torch::Tensor& v, int64_t group, int64_t query_block);
+                                    const torch::Tensor& v, int64_t query_block);
 
 // Σ_rows mask · cross-entropy(hidden · weightᵀ, target) for hidden (N, H), weight (V, H), targets
 // (N) int64, mask (N): the training loss without its (N, V) logits. Rows run in chunks of

@@ -1,0 +1,286 @@
+// Causal training attention kernel; see attention_kernel.h.
+#include "model/attention_kernel.h"
+
+#include <ATen/Parallel.h>
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define LORALAB_X86 1
+#endif
+
+namespace loralab::model {
+namespace {
+
+// ---- BLAS, row-major ----
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+          const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
+          int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+
+// ---- row softmax and its backward ----
+// A row holds `valid` scores followed by masked positions up to `width`: the softmax runs over the
+// valid ones and the rest become 0. Backward: d = p ⊙ (g − Σ p g), written over g; masked
+// positions have p = 0 and so d = 0.
+
+template <typename T>
+void softmax_row_scalar(T* row, int64_t valid, int64_t width) {
+  T top = row[0];
+  for (int64_t i = 1; i < valid; ++i) top = std::max(top, row[i]);
+  T sum = 0;
+  for (int64_t i = 0; i < valid; ++i) sum += (row[i] = std::exp(row[i] - top));
+  const T inv = T(1) / sum;
+  for (int64_t i = 0; i < valid; ++i) row[i] *= inv;
+  std::fill(row + valid, row + width, T(0));
+}
+
+template <typename T>
+void softmax_backward_row_scalar(const T* p, T* g, int64_t width) {
+  T dot = 0;
+  for (int64_t i = 0; i < width; ++i) dot += p[i] * g[i];
+  for (int64_t i = 0; i < width; ++i) g[i] = p[i] * (g[i] - dot);
+}
+
+#ifdef LORALAB_X86
+// e^x for 8 floats: x = n ln2 + r with |r| ≤ ln2/2, e^r from its degree-7 series in Horner form
+// (Cephes' expf coefficients), 2^n put into the exponent bits. Relative error ~2 ulp for
+// x ∈ [−87, 88]; the input is clamped there (softmax arguments are ≤ 0, so only the low end
+// matters and gives ~0 as it should).
+__attribute__((target("avx2,fma"))) inline __m256 exp8(__m256 x) {
+  x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+__attribute__((target("avx2,fma"))) inline float sum8(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma"))) inline float max8(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Lanes i < count of a vector load from p, the others `fill`.
+__attribute__((target("avx2,fma"))) inline __m256 load_partial(const float* p, int64_t count, float fill) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32(int(count)), lanes);
+  return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, keep), _mm256_castsi256_ps(keep));
+}
+
+__attribute__((target("avx2,fma"))) void softmax_row_avx2(float* row, int64_t valid, int64_t width) {
+  const float lowest = -std::numeric_limits<float>::infinity();
+  __m256 top8 = _mm256_set1_ps(lowest);
+  int64_t i = 0;
+  for (; i + 8 <= valid; i += 8) top8 = _mm256_max_ps(top8, _mm256_loadu_ps(row + i));
+  if (i < valid) top8 = _mm256_max_ps(top8, load_partial(row + i, valid - i, lowest));
+  const __m256 top = _mm256_set1_ps(max8(top8));
+  __m256 sum8v = _mm256_setzero_ps();
+  for (i = 0; i + 8 <= valid; i += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(row + i), top));
+    _mm256_storeu_ps(row + i, e);
+    sum8v = _mm256_add_ps(sum8v, e);
+  }
+  // The last partial vector: masked lanes hold −∞ − top → e^−87 clamps, so zero them explicitly.
+  if (i < valid) {
+    const int64_t count = valid - i;
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 keep = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(int(count)), lanes));
+    const __m256 e = _mm256_and_ps(exp8(_mm256_sub_ps(load_partial(row + i, count, 0.0f), top)), keep);
+    _mm256_maskstore_ps(row + i, _mm256_castps_si256(keep), e);
+    sum8v = _mm256_add_ps(sum8v, e);
+  }
+  const __m256 inv = _mm256_set1_ps(1.0f / sum8(sum8v));
+  for (i = 0; i + 8 <= valid; i += 8) _mm256_storeu_ps(row + i, _mm256_mul_ps(_mm256_loadu_ps(row + i), inv));
+  const float inv1 = _mm256_cvtss_f32(inv);
+  for (; i < valid; ++i) row[i] *= inv1;
+  std::fill(row + valid, row + width, 0.0f);
+}
+
+__attribute__((target("avx2,fma"))) void softmax_backward_row_avx2(const float* p, float* g, int64_t width) {
+  __m256 dot8 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= width; i += 8) dot8 = _mm256_fmadd_ps(_mm256_loadu_ps(p + i), _mm256_loadu_ps(g + i), dot8);
+  float dot = sum8(dot8);
+  for (int64_t j = i; j < width; ++j) dot += p[j] * g[j];
+  const __m256 d = _mm256_set1_ps(dot);
+  for (i = 0; i + 8 <= width; i += 8)
+    _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_loadu_ps(p + i), _mm256_sub_ps(_mm256_loadu_ps(g + i), d)));
+  for (; i < width; ++i) g[i] = p[i] * (g[i] - dot);
+}
+
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+#endif
+
+void softmax_row(float* row, int64_t valid, int64_t width) {
+#ifdef LORALAB_X86
+  if (has_avx2()) return softmax_row_avx2(row, valid, width);
+#endif
+  softmax_row_scalar(row, valid, width);
+}
+void softmax_row(double* row, int64_t valid, int64_t width) { softmax_row_scalar(row, valid, width); }
+
+void softmax_backward_row(const float* p, float* g, int64_t width) {
+#ifdef LORALAB_X86
+  if (has_avx2()) return softmax_backward_row_avx2(p, g, width);
+#endif
+  softmax_backward_row_scalar(p, g, width);
+}
+void softmax_backward_row(const double* p, double* g, int64_t width) {
+  softmax_backward_row_scalar(p, g, width);
+}
+
+// ---- the kernel ----
+
+// A (B, H, T, hd) tensor seen through its strides: element (b, h, t, 0) and the row step along t.
+template <typename T>
+struct Heads {
+  T* data;
+  int64_t sb, sh, st;
+  explicit Heads(const torch::Tensor& x)
+      : data(x.data_ptr<T>()), sb(x.stride(0)), sh(x.stride(1)), st(x.stride(2)) {}
+  T* at(int64_t b, int64_t h, int64_t t) const { return data + b * sb + h * sh + t * st; }
+};
+
+struct Shape {
+  int64_t batch, heads, kv_heads, group, steps, head_dim, block;
+};
+
+Shape shape_of(const torch::Tensor& q, const torch::Tensor& k, int64_t query_block) {
+  Shape s{q.size(0), q.size(1), k.size(1), q.size(1) / k.size(1), q.size(2), q.size(3), query_block};
+  return s;
+}
+
+// Scores of query rows start..start+length of head (b, h) against keys 0..start+length, then
+// their causal softmax, into `probs` (length rows of `ld`).
+template <typename T>
+void block_probs(const Shape& s, const Heads<T>& q, const Heads<T>& k, int64_t b, int64_t h,
+                 int64_t start, int64_t length, T* probs, int64_t ld) {
+  const int64_t keys = start + length, kvh = h / s.group;
+  gemm(false, true, length, keys, s.head_dim, T(1), q.at(b, h, start), q.st, k.at(b, kvh, 0), k.st,
+       T(0), probs, ld);
+  for (int64_t r = 0; r < length; ++r) softmax_row(probs + r * ld, start + r + 1, keys);
+}
+
+template <typename T>
+torch::Tensor forward_impl(const torch::Tensor& q_in, const torch::Tensor& k_in,
+                           const torch::Tensor& v_in, int64_t query_block) {
+  const Shape s = shape_of(q_in, k_in, query_block);
+  auto out = torch::empty({s.batch, s.steps, s.heads, s.head_dim}, q_in.options());
+  const Heads<T> q(q_in), k(k_in), v(v_in), o(out.transpose(1, 2));
+  at::parallel_for(0, s.batch * s.kv_heads, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> probs(static_cast<size_t>(s.block * s.steps));
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const int64_t b = unit / s.kv_heads, kvh = unit % s.kv_heads;
+      for (int64_t h = kvh * s.group; h < (kvh + 1) * s.group; ++h)
+        for (int64_t start = 0; start < s.steps; start += s.block) {
+          const int64_t length = std::min(s.block, s.steps - start), keys = start + length;
+          block_probs(s, q, k, b, h, start, length, probs.data(), keys);
+          gemm(false, false, length, s.head_dim, keys, T(1), probs.data(), keys, v.at(b, kvh, 0),
+               v.st, T(0), o.at(b, h, start), o.st);
+        }
+    }
+  });
+  return out.view({s.batch, s.steps, s.heads * s.head_dim});
+}
+
+template <typename T>
+AttentionGrads backward_impl(const torch::Tensor& q_in, const torch::Tensor& k_in,
+                             const torch::Tensor& v_in, const torch::Tensor& grad_out_in,
+                             int64_t query_block) {
+  const Shape s = shape_of(q_in, k_in, query_block);
+  auto grad_out = grad_out_in.contiguous().view({s.batch, s.steps, s.heads, s.head_dim});
+  // The gradients in the layout the projections produced (B, T, heads, hd), seen as (B, H, T, hd).
+  auto grad_q = torch::empty({s.batch, s.steps, s.heads, s.head_dim}, q_in.options()).transpose(1, 2);
+  auto grad_k = torch::zeros({s.batch, s.steps, s.kv_heads, s.head_dim}, k_in.options()).transpose(1, 2);
+  auto grad_v = torch::zeros({s.batch, s.steps, s.kv_heads, s.head_dim}, v_in.options()).transpose(1, 2);
+  const Heads<T> q(q_in), k(k_in), v(v_in), go(grad_out.transpose(1, 2)), gq(grad_q), gk(grad_k),
+      gv(grad_v);
+  at::parallel_for(0, s.batch * s.kv_heads, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> probs(static_cast<size_t>(s.block * s.steps));
+    std::vector<T> grads(static_cast<size_t>(s.block * s.steps));
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const int64_t b = unit / s.kv_heads, kvh = unit % s.kv_heads;
+      for (int64_t h = kvh * s.group; h < (kvh + 1) * s.group; ++h)
+        for (int64_t start = 0; start < s.steps; start += s.block) {
+          const int64_t length = std::min(s.block, s.steps - start), keys = start + length;
+          T* p = probs.data();
+          T* d = grads.data();
+          block_probs(s, q, k, b, h, start, length, p, keys);
+          // dV += Pᵀ dO; dP = dO Vᵀ; dS = softmax'(P, dP); dQ = dS K; dK += dSᵀ Q.
+          gemm(true, false, keys, s.head_dim, length, T(1), p, keys, go.at(b, h, start), go.st, T(1),
+               gv.at(b, kvh, 0), gv.st);
+          gemm(false, true, length, keys, s.head_dim, T(1), go.at(b, h, start), go.st,
+               v.at(b, kvh, 0), v.st, T(0), d, keys);
+          for (int64_t r = 0; r < length; ++r) softmax_backward_row(p + r * keys, d + r * keys, keys);
+          gemm(false, false, length, s.head_dim, keys, T(1), d, keys, k.at(b, kvh, 0), k.st, T(0),
+               gq.at(b, h, start), gq.st);
+          gemm(true, false, keys, s.head_dim, length, T(1), d, keys, q.at(b, h, start), q.st, T(1),
+               gk.at(b, kvh, 0), gk.st);
+        }
+    }
+  });
+  return {grad_q, grad_k, grad_v};
+}
+
+}  // namespace
+
+bool attention_kernel_supports(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v) {
+  const auto dtype = q.scalar_type();
+  if (dtype != torch::kFloat32 && dtype != torch::kFloat64) return false;
+  if (k.scalar_type() != dtype || v.scalar_type() != dtype) return false;
+  for (const auto* x : {&q, &k, &v})
+    if (!x->device().is_cpu() || x->dim() != 4 || x->stride(3) != 1) return false;
+  return k.size(1) > 0 && q.size(1) % k.size(1) == 0 && k.sizes() == v.sizes() &&
+         q.size(0) == k.size(0) && q.size(2) == k.size(2) && q.size(3) == k.size(3);
+}
+
+torch::Tensor attention_kernel_forward(const torch::Tensor& q, const torch::Tensor& k,
+                                       const torch::Tensor& v, int64_t query_block) {
+  return q.scalar_type() == torch::kFloat32 ? forward_impl<float>(q, k, v, query_block)
+                                            : forward_impl<double>(q, k, v, query_block);
+}
+
+AttentionGrads attention_kernel_backward(const torch::Tensor& q, const torch::Tensor& k,
+                                         const torch::Tensor& v, const torch::Tensor& grad_out,
+                                         int64_t query_block) {
+  return q.scalar_type() == torch::kFloat32
+             ? backward_impl<float>(q, k, v, grad_out, query_block)
+             : backward_impl<double>(q, k, v, grad_out, query_block);
+}
+
+}  // namespace loralab::model
