@@ -1,4 +1,4 @@
-// Counter-based dropout masks: splitmix64 over (seed, element index), computed in parallel.
+// Counter-based dropout masks: splitmix64 over (seed, element pair index), computed in parallel.
 #include "lora/dropout_mask.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -6,6 +6,11 @@
 
 #include <cmath>
 #include <mutex>
+#include <type_traits>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "loralab/random.h"
 
@@ -18,18 +23,84 @@ uint64_t draw_seed() {
   return at::check_generator<at::CPUGeneratorImpl>(gen)->random64();
 }
 
-// Calls keep(i, kept) for every element i < n, kept with probability 1 − threshold / 2^32: two
-// 32-bit uniforms per 64-bit hash of (seed, pair index), so the mask does not depend on threads.
-template <typename F>
-void for_each_kept(int64_t n, uint64_t seed, uint32_t threshold, const F& keep) {
+// What a pass does with element i and its mask bit: write the mask (keep or 0), write x ⊙ mask,
+// or add values ⊙ mask to the target.
+enum class MaskOp { kFill, kDrop, kAdd };
+
+// Element i is kept when its 32-bit uniform is ≥ threshold (probability 1 − threshold / 2^32).
+// The uniforms of elements 2j and 2j + 1 are the low and high halves of splitmix64 of seed + j,
+// so the mask depends on neither the number of threads nor the instruction set.
+template <typename T>
+void mask_pairs_scalar(MaskOp op, T* out, const T* in, int64_t first_pair, int64_t end_pair,
+                       int64_t n, uint64_t seed, uint32_t threshold, T keep) {
+  for (int64_t pair = first_pair; pair < end_pair; ++pair) {
+    const uint64_t bits = mix64(seed + static_cast<uint64_t>(pair));
+    for (int half = 0; half < 2; ++half) {
+      const int64_t i = 2 * pair + half;
+      if (i >= n) break;
+      const bool kept = static_cast<uint32_t>(bits >> (32 * half)) >= threshold;
+      switch (op) {
+        case MaskOp::kFill: out[i] = kept ? keep : T(0); break;
+        case MaskOp::kDrop: out[i] = kept ? in[i] * keep : T(0); break;
+        case MaskOp::kAdd:
+          if (kept) out[i] += in[i] * keep;
+          break;
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__)
+// The same for float32 with AVX-512: eight splitmix64 hashes per vector are sixteen 32-bit
+// uniforms in element order. Products and sums round as in the scalar loop (no fused multiply-add).
+__attribute__((target("avx512f,avx512dq"))) void mask_pairs_avx512(
+    MaskOp op, float* out, const float* in, int64_t first_pair, int64_t end_pair, int64_t n,
+    uint64_t seed, uint32_t threshold, float keep) {
+  const __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m512i golden = _mm512_set1_epi64(static_cast<long long>(0x9E3779B97F4A7C15ULL));
+  const __m512i c1 = _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ULL));
+  const __m512i c2 = _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBULL));
+  const __m512i limit = _mm512_set1_epi32(static_cast<int>(threshold));
+  const __m512 scale = _mm512_set1_ps(keep);
+  int64_t pair = first_pair;
+  for (; pair + 8 <= end_pair && 2 * (pair + 8) <= n; pair += 8) {
+    __m512i z = _mm512_add_epi64(
+        _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(seed + static_cast<uint64_t>(pair))), lanes),
+        golden);
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), c1);
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), c2);
+    z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+    const __mmask16 kept = _mm512_cmp_epu32_mask(z, limit, _MM_CMPINT_NLT);
+    float* o = out + 2 * pair;
+    const float* x = in + 2 * pair;
+    switch (op) {
+      case MaskOp::kFill: _mm512_storeu_ps(o, _mm512_maskz_mov_ps(kept, scale)); break;
+      case MaskOp::kDrop: _mm512_storeu_ps(o, _mm512_maskz_mul_ps(kept, _mm512_loadu_ps(x), scale)); break;
+      case MaskOp::kAdd: {
+        const __m512 t = _mm512_loadu_ps(o);
+        _mm512_storeu_ps(o, _mm512_mask_add_ps(t, kept, t, _mm512_mul_ps(_mm512_loadu_ps(x), scale)));
+        break;
+      }
+    }
+  }
+  mask_pairs_scalar(op, out, in, pair, end_pair, n, seed, threshold, keep);
+}
+
+bool has_avx512dq() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return yes;
+}
+#endif
+
+template <typename T>
+void apply_mask(MaskOp op, T* out, const T* in, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
   constexpr int64_t kGrain = 1 << 15;
   at::parallel_for(0, (n + 1) / 2, kGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t pair = begin; pair < end; ++pair) {
-      const uint64_t bits = mix64(seed + static_cast<uint64_t>(pair));
-      const int64_t i = 2 * pair;
-      keep(i, static_cast<uint32_t>(bits) >= threshold);
-      if (i + 1 < n) keep(i + 1, static_cast<uint32_t>(bits >> 32) >= threshold);
-    }
+#if defined(__x86_64__)
+    if constexpr (std::is_same_v<T, float>)
+      if (has_avx512dq()) return mask_pairs_avx512(op, out, in, begin, end, n, seed, threshold, keep);
+#endif
+    mask_pairs_scalar(op, out, in, begin, end, n, seed, threshold, keep);
   });
 }
 
@@ -39,19 +110,17 @@ uint32_t threshold_of(double p) {
 
 template <typename T>
 void fill_mask(T* out, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
-  for_each_kept(n, seed, threshold, [&](int64_t i, bool kept) { out[i] = kept ? keep : T(0); });
+  apply_mask<T>(MaskOp::kFill, out, nullptr, n, seed, threshold, keep);
 }
 
 template <typename T>
 void fill_dropped(const T* x, T* out, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
-  for_each_kept(n, seed, threshold, [&](int64_t i, bool kept) { out[i] = kept ? x[i] * keep : T(0); });
+  apply_mask<T>(MaskOp::kDrop, out, x, n, seed, threshold, keep);
 }
 
 template <typename T>
 void add_masked(T* target, const T* values, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
-  for_each_kept(n, seed, threshold, [&](int64_t i, bool kept) {
-    if (kept) target[i] += values[i] * keep;
-  });
+  apply_mask<T>(MaskOp::kAdd, target, values, n, seed, threshold, keep);
 }
 
 bool fusable(const torch::Tensor& x) {
