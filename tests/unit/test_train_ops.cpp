@@ -16,7 +16,7 @@ class TestTrainOps : public QObject {
   void nodes_match_the_composed_operations() {
     for (uint64_t seed : {1u, 2u, 3u}) {
       const auto checks = loralab::model::check_training_ops(seed);
-      QCOMPARE(checks.size(), size_t(5));
+      QCOMPARE(checks.size(), size_t(8));
       for (const auto& check : checks) {
         const QString what = QString("%1, seed %2: forward %3, gradient %4 (scale %5)")
                                  .arg(QString::fromStdString(check.node))

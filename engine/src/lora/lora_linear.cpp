@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "lora/dropout_mask.h"
+#include "model/fused_kernels.h"
 #include "loralab/error.h"
 
 namespace loralab::lora {
@@ -30,7 +31,8 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
   static variable_list forward(AutogradContext* ctx, const torch::Tensor& x,
                                torch::TensorList weights, torch::TensorList biases,
                                torch::TensorList as, torch::TensorList bs, double p,
-                               std::vector<double> scales) {
+                               std::vector<double> scales, const c10::optional<torch::Tensor>& norm_input,
+                               const c10::optional<torch::Tensor>& norm_weight, double norm_eps) {
     const size_t n = weights.size();
     const int64_t seed = p > 0 ? static_cast<int64_t>(next_dropout_seed()) : 0;
     auto a_all = n == 1 ? as[0] : torch::cat(as, 0);  // (R, in)
@@ -38,7 +40,9 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     // columns badly over threads, one with 16 rows well (half the time at R1, 2 threads).
     auto down_t = torch::mm(a_all, (p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x).t());
     variable_list outputs;
-    variable_list saved{x, a_all, down_t};
+    // x itself, or the norm's input to make x again from.
+    const bool remake = norm_input.has_value() && norm_input->defined();
+    variable_list saved{remake ? *norm_input : x, a_all, down_t};
     int64_t offset = 0;
     for (size_t i = 0; i < n; ++i) {
       auto y = biases.empty() ? torch::mm(x, weights[i].t()) : torch::addmm(biases[i], x, weights[i].t());
@@ -49,7 +53,9 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
       saved.push_back(weights[i]);
       saved.push_back(bs[i]);
     }
+    if (remake) saved.push_back(*norm_weight);
     ctx->save_for_backward(saved);
+    ctx->saved_data["norm_eps"] = remake ? norm_eps : -1.0;
     ctx->saved_data["p"] = p;
     ctx->saved_data["scales"] = scales;
     ctx->saved_data["seed"] = seed;
@@ -59,8 +65,12 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const auto &x = saved[0], &a_all = saved[1], &down_t = saved[2];
-    const size_t n = (saved.size() - 3) / 2;
+    const auto &a_all = saved[1], &down_t = saved[2];
+    const double norm_eps = ctx->saved_data["norm_eps"].toDouble();
+    const size_t n = (saved.size() - 3 - (norm_eps >= 0 ? 1 : 0)) / 2;
+    const auto x = norm_eps >= 0
+                       ? model::rms_norm_forward(saved[0], saved.back(), norm_eps).first.view({-1, a_all.size(1)})
+                       : saved[0];
     const double p = ctx->saved_data["p"].toDouble();
     const auto scales = ctx->saved_data["scales"].toDoubleVector();
     const auto seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
@@ -72,7 +82,7 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
 
     // d(A x)ᵀ for every layer, stacked like A: (R, rows). An unused output has no gradient.
     auto grad_down_t = torch::zeros({a_all.size(0), x.size(0)}, x.options());
-    variable_list result(first_b + n + 2);
+    variable_list result(first_b + n + 5);
     torch::Tensor grad_x;
     int64_t offset = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -110,7 +120,7 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
         offset += r;
       }
     }
-    return result;  // per flattened forward argument; p and scales get none
+    return result;  // per flattened forward argument; p, scales and the norm's inputs get none
   }
 };
 
@@ -121,7 +131,7 @@ struct FusedPart {
 };
 
 std::vector<torch::Tensor> run_fused(const torch::Tensor& x, const std::vector<FusedPart>& parts,
-                                     double p) {
+                                     double p, const NormedInput* normed = nullptr) {
   const int64_t in = parts.front().layer->in_features();
   std::vector<torch::Tensor> weights, biases, as, bs;
   std::vector<double> scales;
@@ -134,7 +144,11 @@ std::vector<torch::Tensor> run_fused(const torch::Tensor& x, const std::vector<F
   }
   auto rows = FrozenLoraLinears::apply(x.reshape({-1, in}).contiguous(), torch::TensorList(weights),
                                        torch::TensorList(biases), torch::TensorList(as),
-                                       torch::TensorList(bs), p, scales);
+                                       torch::TensorList(bs), p, scales,
+                                       normed ? c10::optional<torch::Tensor>(normed->input.contiguous())
+                                              : c10::nullopt,
+                                       normed ? c10::optional<torch::Tensor>(normed->weight) : c10::nullopt,
+                                       normed ? normed->eps : 0.0);
   std::vector<torch::Tensor> out;
   for (size_t i = 0; i < parts.size(); ++i) {
     auto shape = x.sizes().vec();
@@ -282,7 +296,8 @@ void LoraLinearImpl::unmerge() {
 }
 
 std::vector<torch::Tensor> forward_shared_input(const torch::Tensor& x,
-                                                const std::vector<LoraLinearImpl*>& layers) {
+                                                const std::vector<LoraLinearImpl*>& layers,
+                                                const NormedInput* normed) {
   std::vector<torch::Tensor> out(layers.size());
   // The layers whose adapter fits the fused node, with the first one's dropout and bias use.
   std::vector<FusedPart> parts;
@@ -299,8 +314,8 @@ std::vector<torch::Tensor> forward_shared_input(const torch::Tensor& x,
     parts.push_back({layers[i], adapter});
     slots.push_back(i);
   }
-  if (parts.size() > 1) {
-    auto fused = run_fused(x, parts, p);
+  if (!parts.empty()) {
+    auto fused = run_fused(x, parts, p, normed);
     for (size_t j = 0; j < slots.size(); ++j) out[slots[j]] = fused[j];
   }
   for (size_t i = 0; i < layers.size(); ++i)

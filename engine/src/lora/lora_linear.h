@@ -80,7 +80,16 @@ TORCH_MODULE(LoraLinear);
 // that share a dropout probability run as one node with one dropout mask of x: the adapters see
 // the same dropped input (as behind one dropout on the shared input), which saves drawing,
 // applying and remaking a mask per layer and sums the input gradients in one buffer.
+//
+// With `normed`, x is the RMSNorm kernel's output for normed->input (model/fused_kernels.h,
+// rms_norm_forward): the fused node then keeps normed->input, which the norm keeps anyway,
+// instead of x, and normalises it again in backward (one pass, bit for bit the same x).
+struct NormedInput {
+  torch::Tensor input, weight;
+  double eps = 0;
+};
 std::vector<torch::Tensor> forward_shared_input(const torch::Tensor& x,
-                                                const std::vector<LoraLinearImpl*>& layers);
+                                                const std::vector<LoraLinearImpl*>& layers,
+                                                const NormedInput* normed = nullptr);
 
 }  // namespace loralab::lora

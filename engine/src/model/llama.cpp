@@ -18,6 +18,10 @@ namespace loralab::model {
 
 namespace F = torch::nn::functional;
 
+namespace {
+bool use_training_op(const char* node);
+}  // namespace
+
 RMSNormImpl::RMSNormImpl(torch::Tensor w, double eps_value) : eps(eps_value) {
   weight = register_parameter("weight", std::move(w), /*requires_grad=*/false);
 }
@@ -25,9 +29,14 @@ RMSNormImpl::RMSNormImpl(torch::Tensor w, double eps_value) : eps(eps_value) {
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   // As transformers: normalise in float32, cast back, then scale by the weight.
   // (float64 models, used for gradient checks, stay in float64.)
+  if (uses_kernel(x)) return rms_norm_node(x, weight, eps);
   auto x32 = x.scalar_type() == torch::kFloat64 ? x : x.to(torch::kFloat32);
   auto normed = x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
   return weight * normed.to(x.scalar_type());
+}
+
+bool RMSNormImpl::uses_kernel(const torch::Tensor& x) const {
+  return use_training_op("norm") && rms_norm_node_supports(x, weight);
 }
 
 RotaryTable::RotaryTable(const ModelConfig& config) {
@@ -105,7 +114,7 @@ torch::Tensor append_to_cache(torch::Tensor& store, const torch::Tensor& fresh, 
 
 // The training nodes of train_ops.h replace the composed operations whenever autograd records.
 // For A/B measurements LORALAB_TRAIN_OPS=composed keeps all the composed ones, and a comma list
-// of node names (rotary, swiglu, attention, loss) keeps just those.
+// of node names (rotary, swiglu, attention, loss, norm) keeps just those.
 bool use_training_op(const char* node) {
   static const std::string composed = [] {
     const char* env = std::getenv("LORALAB_TRAIN_OPS");
@@ -115,10 +124,10 @@ bool use_training_op(const char* node) {
       const size_t end = std::min(list.find(',', at), list.size());
       const std::string name = list.substr(at, end - at);
       if (name != "composed" && name != "rotary" && name != "swiglu" && name != "attention" &&
-          name != "loss")
+          name != "loss" && name != "norm")
         std::fprintf(stderr,
                      "LORALAB_TRAIN_OPS: unknown node \"%s\" ignored (expected composed, or a "
-                     "comma list of rotary, swiglu, attention, loss)\n",
+                     "comma list of rotary, swiglu, attention, loss, norm)\n",
                      name.c_str());
       at = end + 1;
     }
@@ -172,11 +181,11 @@ AttentionImpl::AttentionImpl(const ModelConfig& config, lora::LoraLinear q, lora
       head_dim_(config.head_dim) {}
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                     const torch::Tensor& sin, KVCache* cache,
-                                     size_t layer_index) {
+                                     const torch::Tensor& sin, KVCache* cache, size_t layer_index,
+                                     const lora::NormedInput* normed) {
   const int64_t batch = x.size(0), steps = x.size(1);
   const int64_t group = heads_ / kv_heads_;
-  const auto qkv = lora::forward_shared_input(x, {q_proj.get(), k_proj.get(), v_proj.get()});
+  const auto qkv = lora::forward_shared_input(x, {q_proj.get(), k_proj.get(), v_proj.get()}, normed);
   auto q = qkv[0].view({batch, steps, heads_, head_dim_}).transpose(1, 2);
   auto k = qkv[1].view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
   auto v = qkv[2].view({batch, steps, kv_heads_, head_dim_}).transpose(1, 2);
@@ -230,7 +239,11 @@ DecoderLayerImpl::DecoderLayerImpl(RMSNorm input_norm, Attention attention, RMSN
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                         const torch::Tensor& sin, KVCache* cache,
                                         size_t layer_index) {
-  auto h = x + self_attn(input_layernorm(x), cos, sin, cache, layer_index);
+  // The attention input is kept by the norm node already (as x); LoRA training on q/k/v
+  // normalises it again in backward rather than keep the normed copy too.
+  const lora::NormedInput normed{x, input_layernorm->weight, input_layernorm->eps};
+  auto h = x + self_attn(input_layernorm(x), cos, sin, cache, layer_index,
+                         input_layernorm->uses_kernel(x) ? &normed : nullptr);
   return h + mlp(post_attention_layernorm(h));
 }
 

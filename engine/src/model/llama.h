@@ -28,6 +28,9 @@ class RMSNormImpl : public torch::nn::Module {
  public:
   RMSNormImpl(torch::Tensor weight, double eps);
   torch::Tensor forward(const torch::Tensor& x);
+  // Whether forward(x) runs the one-pass kernel (train_ops.h), whose output
+  // rms_norm_forward(x, weight, eps) can make again bit for bit.
+  bool uses_kernel(const torch::Tensor& x) const;
   torch::Tensor weight;
   double eps;
 };
@@ -55,9 +58,12 @@ class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(const ModelConfig& config, lora::LoraLinear q, lora::LoraLinear k,
                 lora::LoraLinear v, lora::LoraLinear o);
-  // x (B, T, H); cos/sin (T, head_dim); cache entries are updated in place when given.
+  // x (B, T, H); cos/sin (T, head_dim); cache entries are updated in place when given. `normed`,
+  // when given, says x is the RMSNorm kernel's output for its input, so that LoRA training can
+  // normalise again in backward instead of keeping x (lora_linear.h).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        KVCache* cache, size_t layer_index);
+                        KVCache* cache, size_t layer_index,
+                        const lora::NormedInput* normed = nullptr);
   lora::LoraLinear q_proj, k_proj, v_proj, o_proj;
 
  private:

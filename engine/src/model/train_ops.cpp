@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "model/attention_kernel.h"
+#include "model/fused_kernels.h"
 #include "model/train_ops_check.h"
 
 namespace loralab::model {
@@ -61,6 +62,7 @@ struct SwigluNode : torch::autograd::Function<SwigluNode> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& gate,
                                const torch::Tensor& up) {
     ctx->save_for_backward({gate, up});
+    if (fused_kernels_support({&gate, &up})) return swiglu_forward(gate, up);
     return torch::silu(gate) * up;
   }
   // With s = sigmoid(gate) and silu = gate·s: d up = g·silu, d gate = g·up·silu', where
@@ -70,6 +72,11 @@ struct SwigluNode : torch::autograd::Function<SwigluNode> {
     const auto saved = ctx->get_saved_variables();
     const auto &gate = saved[0], &up = saved[1];
     const auto& grad = grads[0];
+    if (fused_kernels_support({&gate, &up})) {
+      auto [grad_gate, grad_up] =
+          swiglu_backward(grad, gate, up, ctx->needs_input_grad(0), ctx->needs_input_grad(1));
+      return {grad_gate, grad_up};
+    }
     auto derivative = torch::sigmoid(gate);
     auto silu = gate * derivative;
     torch::Tensor grad_gate, grad_up;
@@ -79,6 +86,27 @@ struct SwigluNode : torch::autograd::Function<SwigluNode> {
     }
     if (ctx->needs_input_grad(1)) grad_up = silu.mul_(grad);
     return {grad_gate, grad_up};
+  }
+};
+
+struct RmsNormNode : torch::autograd::Function<RmsNormNode> {
+  // x (..., H), weight (H): keeps x and the per-row 1/rms; one pass each way (fused_kernels.h).
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& weight, double eps) {
+    auto rows = x.reshape({-1, x.size(-1)}).contiguous();
+    auto [y, rstd] = rms_norm_forward(rows, weight, eps);
+    ctx->save_for_backward({rows, weight, rstd});
+    ctx->saved_data["shape"] = x.sizes().vec();
+    return y.view(x.sizes());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto shape = ctx->saved_data["shape"].toIntVector();
+    auto [grad_x, grad_weight] =
+        rms_norm_backward(grads[0].reshape({-1, saved[0].size(1)}), saved[0], saved[1], saved[2],
+                          ctx->needs_input_grad(0), ctx->needs_input_grad(1));
+    return {grad_x.defined() ? grad_x.view(shape) : grad_x, grad_weight, torch::Tensor()};
   }
 };
 
@@ -151,6 +179,17 @@ torch::Tensor rotary_node(const torch::Tensor& x, const torch::Tensor& cos,
 
 torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up) {
   return SwigluNode::apply(gate, up);
+}
+
+bool rms_norm_node_supports(const torch::Tensor& x, const torch::Tensor& weight) {
+  return fused_kernels_support({&weight}) && x.scalar_type() == weight.scalar_type() &&
+         x.device().is_cpu() && weight.dim() == 1 && x.size(-1) == weight.size(0);
+}
+
+torch::Tensor rms_norm_node(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  if (!rms_norm_node_supports(x, weight))
+    throw std::invalid_argument("rms_norm_node: expected float32 or float64 x (..., H) and weight (H) of one dtype");
+  return RmsNormNode::apply(x, weight, eps);
 }
 
 torch::Tensor causal_attention_node(const torch::Tensor& q, const torch::Tensor& k,
@@ -267,6 +306,34 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
         return torch::matmul(probs, values).transpose(1, 2).reshape({batch, long_steps, heads * dim});
       },
       {q_long, k_long, v_long}));
+
+  // SwiGLU's float32 kernel (vectorised sigmoid) against float64, gates out to ±12.
+  auto gate_long = torch::randn({batch, long_steps, 29}, f64) * 4;
+  auto up_long = torch::randn({batch, long_steps, 29}, f64);
+  checks.push_back(compare(
+      "swiglu float32",
+      [](const auto& in) {
+        return swiglu_node(in[0].to(torch::kFloat32), in[1].to(torch::kFloat32)).to(torch::kFloat64);
+      },
+      [](const auto& in) { return torch::silu(in[0]) * in[1]; }, {gate_long, up_long}));
+
+  // RMSNorm with a trainable weight (full fine-tuning), as transformers computes it; rows of 37
+  // (a vector tail), in float64 and through the float32 kernel.
+  const double eps = 1e-5;
+  auto norm_reference = [eps](const auto& in) {
+    return in[1] * (in[0] * torch::rsqrt(in[0].pow(2).mean(-1, true) + eps));
+  };
+  auto norm_x = torch::randn({batch, long_steps, 37}, f64) * 3;
+  auto norm_w = torch::randn({37}, f64);
+  checks.push_back(compare(
+      "rms_norm", [eps](const auto& in) { return rms_norm_node(in[0], in[1], eps); }, norm_reference,
+      {norm_x, norm_w}));
+  checks.push_back(compare(
+      "rms_norm float32",
+      [eps](const auto& in) {
+        return rms_norm_node(in[0].to(torch::kFloat32), in[1].to(torch::kFloat32), eps).to(torch::kFloat64);
+      },
+      norm_reference, {norm_x, norm_w}));
 
   // The loss over a 37-token vocabulary, rows in chunks of 3 (the last one short), some masked;
   // the head weight gets its gradient too (full fine-tuning, tied embeddings).

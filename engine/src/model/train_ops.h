@@ -16,8 +16,16 @@ namespace loralab::model {
 torch::Tensor rotary_node(const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& signed_sin);
 
-// silu(gate) · up, keeping gate and up; silu(gate) is made again in backward.
+// silu(gate) · up, keeping gate and up; silu(gate) is made again in backward. One pass each way
+// (fused_kernels.h) for contiguous float32/float64 inputs, the LibTorch operations otherwise.
 torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up);
+
+// RMSNorm as transformers computes it, x · rsqrt(mean(x²) + eps) · weight over the last
+// dimension, in one pass each way (fused_kernels.h), keeping x and one 1/rms per row; the weight
+// gets its gradient when it trains. x and weight float32 or float64, one dtype
+// (rms_norm_node_supports).
+bool rms_norm_node_supports(const torch::Tensor& x, const torch::Tensor& weight);
+torch::Tensor rms_norm_node(const torch::Tensor& x, const torch::Tensor& weight, double eps);
 
 // One block of causal scores, as both attention paths compute them: queries start..start+length
 // of q (B, nh, T, hd) against keys 0..past+start+length of k (B, nkv, S, hd), GQA groups folded

@@ -1,0 +1,274 @@
+// SwiGLU and RMSNorm kernels; see fused_kernels.h.
+#include "model/fused_kernels.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <vector>
+
+#include "model/simd_avx2.h"
+
+namespace loralab::model {
+namespace {
+
+constexpr int64_t kElementGrain = 1 << 14;
+constexpr int64_t kRowGrain = 16;
+
+// ---- SwiGLU: s = sigmoid(g), silu = g·s; out = silu·u; d u = grad·silu,
+// d g = grad·u·(s + silu·(1 − s)) ----
+
+template <typename T>
+void swiglu_forward_scalar(const T* g, const T* u, T* out, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) out[i] = g[i] / (T(1) + std::exp(-g[i])) * u[i];
+}
+
+template <typename T>
+void swiglu_backward_scalar(const T* grad, const T* g, const T* u, T* dg, T* du, int64_t begin,
+                            int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const T s = T(1) / (T(1) + std::exp(-g[i])), silu = g[i] * s;
+    if (du) du[i] = grad[i] * silu;
+    if (dg) dg[i] = grad[i] * u[i] * (s + silu * (T(1) - s));
+  }
+}
+
+#ifdef LORALAB_X86
+__attribute__((target("avx2,fma"))) inline __m256 sigmoid8(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+__attribute__((target("avx2,fma"))) void swiglu_forward_avx2(const float* g, const float* u, float* out,
+                                                             int64_t begin, int64_t end) {
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const __m256 x = _mm256_loadu_ps(g + i);
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_mul_ps(x, sigmoid8(x)), _mm256_loadu_ps(u + i)));
+  }
+  swiglu_forward_scalar(g, u, out, i, end);
+}
+
+__attribute__((target("avx2,fma"))) void swiglu_backward_avx2(const float* grad, const float* g,
+                                                              const float* u, float* dg, float* du,
+                                                              int64_t begin, int64_t end) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  int64_t i = begin;
+  for (; i + 8 <= end; i += 8) {
+    const __m256 x = _mm256_loadu_ps(g + i), up = _mm256_loadu_ps(u + i), gr = _mm256_loadu_ps(grad + i);
+    const __m256 s = sigmoid8(x), silu = _mm256_mul_ps(x, s);
+    if (du) _mm256_storeu_ps(du + i, _mm256_mul_ps(gr, silu));
+    if (dg) {
+      const __m256 slope = _mm256_fmadd_ps(silu, _mm256_sub_ps(one, s), s);
+      _mm256_storeu_ps(dg + i, _mm256_mul_ps(_mm256_mul_ps(gr, up), slope));
+    }
+  }
+  swiglu_backward_scalar(grad, g, u, dg, du, i, end);
+}
+#endif
+
+void swiglu_forward_range(const float* g, const float* u, float* out, int64_t begin, int64_t end) {
+#ifdef LORALAB_X86
+  if (has_avx2()) return swiglu_forward_avx2(g, u, out, begin, end);
+#endif
+  swiglu_forward_scalar(g, u, out, begin, end);
+}
+void swiglu_forward_range(const double* g, const double* u, double* out, int64_t begin, int64_t end) {
+  swiglu_forward_scalar(g, u, out, begin, end);
+}
+void swiglu_backward_range(const float* grad, const float* g, const float* u, float* dg, float* du,
+                           int64_t begin, int64_t end) {
+#ifdef LORALAB_X86
+  if (has_avx2()) return swiglu_backward_avx2(grad, g, u, dg, du, begin, end);
+#endif
+  swiglu_backward_scalar(grad, g, u, dg, du, begin, end);
+}
+void swiglu_backward_range(const double* grad, const double* g, const double* u, double* dg,
+                           double* du, int64_t begin, int64_t end) {
+  swiglu_backward_scalar(grad, g, u, dg, du, begin, end);
+}
+
+// ---- RMSNorm rows ----
+
+template <typename T>
+T sum_of_products_scalar(const T* a, const T* b, int64_t n) {
+  T sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+
+#ifdef LORALAB_X86
+__attribute__((target("avx2,fma"))) float sum_of_products_avx2(const float* a, const float* b, int64_t n) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+  }
+  float sum = sum8(_mm256_add_ps(acc0, acc1));
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
+#endif
+
+float sum_of_products(const float* a, const float* b, int64_t n) {
+#ifdef LORALAB_X86
+  if (has_avx2()) return sum_of_products_avx2(a, b, n);
+#endif
+  return sum_of_products_scalar(a, b, n);
+}
+double sum_of_products(const double* a, const double* b, int64_t n) {
+  return sum_of_products_scalar(a, b, n);
+}
+
+template <typename T>
+void rms_norm_rows(const T* x, const T* w, T* y, T* rstd, int64_t width, double eps, int64_t begin,
+                   int64_t end) {
+  for (int64_t r = begin; r < end; ++r) {
+    const T* row = x + r * width;
+    const T scale = T(1) / std::sqrt(sum_of_products(row, row, width) / T(width) + T(eps));
+    rstd[r] = scale;
+    T* out = y + r * width;
+    for (int64_t i = 0; i < width; ++i) out[i] = row[i] * scale * w[i];
+  }
+}
+
+// dx for rows begin..end; `scratch` holds one row of g·w.
+template <typename T>
+void rms_norm_backward_rows(const T* grad, const T* x, const T* w, const T* rstd, T* dx,
+                            int64_t width, int64_t begin, int64_t end) {
+  std::vector<T> gw(static_cast<size_t>(width));
+  for (int64_t r = begin; r < end; ++r) {
+    const T* g = grad + r * width;
+    const T* row = x + r * width;
+    for (int64_t i = 0; i < width; ++i) gw[i] = g[i] * w[i];
+    const T scale = rstd[r];
+    const T k = scale * scale * sum_of_products(gw.data(), row, width) / T(width);
+    T* out = dx + r * width;
+    for (int64_t i = 0; i < width; ++i) out[i] = scale * (gw[i] - row[i] * k);
+  }
+}
+
+template <typename T>
+torch::Tensor swiglu_forward_t(const torch::Tensor& gate, const torch::Tensor& up) {
+  auto out = torch::empty_like(gate);
+  const T *g = gate.data_ptr<T>(), *u = up.data_ptr<T>();
+  T* o = out.data_ptr<T>();
+  at::parallel_for(0, gate.numel(), kElementGrain,
+                   [&](int64_t begin, int64_t end) { swiglu_forward_range(g, u, o, begin, end); });
+  return out;
+}
+
+template <typename T>
+std::pair<torch::Tensor, torch::Tensor> swiglu_backward_t(const torch::Tensor& grad_in,
+                                                          const torch::Tensor& gate,
+                                                          const torch::Tensor& up, bool want_gate,
+                                                          bool want_up) {
+  auto grad = grad_in.contiguous();
+  torch::Tensor dg = want_gate ? torch::empty_like(gate) : torch::Tensor();
+  torch::Tensor du = want_up ? torch::empty_like(up) : torch::Tensor();
+  const T *gr = grad.data_ptr<T>(), *g = gate.data_ptr<T>(), *u = up.data_ptr<T>();
+  T* dgp = want_gate ? dg.data_ptr<T>() : nullptr;
+  T* dup = want_up ? du.data_ptr<T>() : nullptr;
+  at::parallel_for(0, gate.numel(), kElementGrain, [&](int64_t begin, int64_t end) {
+    swiglu_backward_range(gr, g, u, dgp, dup, begin, end);
+  });
+  return {dg, du};
+}
+
+template <typename T>
+std::pair<torch::Tensor, torch::Tensor> rms_norm_forward_t(const torch::Tensor& x,
+                                                           const torch::Tensor& weight, double eps) {
+  const int64_t width = x.size(-1), rows = x.numel() / width;
+  auto y = torch::empty_like(x);
+  auto rstd = torch::empty({rows}, x.options());
+  const T *xp = x.data_ptr<T>(), *w = weight.data_ptr<T>();
+  T *yp = y.data_ptr<T>(), *rp = rstd.data_ptr<T>();
+  at::parallel_for(0, rows, kRowGrain, [&](int64_t begin, int64_t end) {
+    rms_norm_rows(xp, w, yp, rp, width, eps, begin, end);
+  });
+  return {y, rstd};
+}
+
+template <typename T>
+std::pair<torch::Tensor, torch::Tensor> rms_norm_backward_t(const torch::Tensor& grad_in,
+                                                            const torch::Tensor& x,
+                                                            const torch::Tensor& weight,
+                                                            const torch::Tensor& rstd, bool want_x,
+                                                            bool want_weight) {
+  auto grad = grad_in.contiguous();
+  const int64_t width = x.size(-1), rows = x.numel() / width;
+  const T *g = grad.data_ptr<T>(), *xp = x.data_ptr<T>(), *w = weight.data_ptr<T>(),
+          *rp = rstd.data_ptr<T>();
+  torch::Tensor dx, dw;
+  if (want_x) {
+    dx = torch::empty_like(x);
+    T* dxp = dx.data_ptr<T>();
+    at::parallel_for(0, rows, kRowGrain, [&](int64_t begin, int64_t end) {
+      rms_norm_backward_rows(g, xp, w, rp, dxp, width, begin, end);
+    });
+  }
+  if (want_weight) {
+    // Σ_rows g · x · rstd over fixed chunks of rows, each summed on its own and the chunks added
+    // in order: the same bits whatever the number of threads.
+    constexpr int64_t kChunk = 64;
+    const int64_t chunks = (rows + kChunk - 1) / kChunk;
+    std::vector<T> partial(static_cast<size_t>(chunks * width), T(0));
+    at::parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) {
+        T* acc = partial.data() + c * width;
+        for (int64_t r = c * kChunk; r < std::min(rows, (c + 1) * kChunk); ++r) {
+          const T* gr = g + r * width;
+          const T* row = xp + r * width;
+          for (int64_t i = 0; i < width; ++i) acc[i] += gr[i] * row[i] * rp[r];
+        }
+      }
+    });
+    dw = torch::zeros_like(weight);
+    T* dwp = dw.data_ptr<T>();
+    for (int64_t c = 0; c < chunks; ++c)
+      for (int64_t i = 0; i < width; ++i) dwp[i] += partial[static_cast<size_t>(c * width + i)];
+  }
+  return {dx, dw};
+}
+
+}  // namespace
+
+bool fused_kernels_support(std::initializer_list<const torch::Tensor*> tensors) {
+  const auto dtype = (*tensors.begin())->scalar_type();
+  if (dtype != torch::kFloat32 && dtype != torch::kFloat64) return false;
+  for (const auto* t : tensors)
+    if (t->scalar_type() != dtype || !t->is_contiguous() || !t->device().is_cpu()) return false;
+  return true;
+}
+
+torch::Tensor swiglu_forward(const torch::Tensor& gate, const torch::Tensor& up) {
+  return gate.scalar_type() == torch::kFloat32 ? swiglu_forward_t<float>(gate, up)
+                                               : swiglu_forward_t<double>(gate, up);
+}
+
+std::pair<torch::Tensor, torch::Tensor> swiglu_backward(const torch::Tensor& grad,
+                                                        const torch::Tensor& gate,
+                                                        const torch::Tensor& up, bool want_gate,
+                                                        bool want_up) {
+  return gate.scalar_type() == torch::kFloat32
+             ? swiglu_backward_t<float>(grad, gate, up, want_gate, want_up)
+             : swiglu_backward_t<double>(grad, gate, up, want_gate, want_up);
+}
+
+std::pair<torch::Tensor, torch::Tensor> rms_norm_forward(const torch::Tensor& x,
+                                                         const torch::Tensor& weight, double eps) {
+  return x.scalar_type() == torch::kFloat32 ? rms_norm_forward_t<float>(x, weight, eps)
+                                            : rms_norm_forward_t<double>(x, weight, eps);
+}
+
+std::pair<torch::Tensor, torch::Tensor> rms_norm_backward(const torch::Tensor& grad,
+                                                          const torch::Tensor& x,
+                                                          const torch::Tensor& weight,
+                                                          const torch::Tensor& rstd, bool want_x,
+                                                          bool want_weight) {
+  return x.scalar_type() == torch::kFloat32
+             ? rms_norm_backward_t<float>(grad, x, weight, rstd, want_x, want_weight)
+             : rms_norm_backward_t<double>(grad, x, weight, rstd, want_x, want_weight);
+}
+
+}  // namespace loralab::model
