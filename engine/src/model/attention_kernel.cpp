@@ -153,24 +153,35 @@ void block_probs(const Shape& s, const Heads<T>& q, const Heads<T>& k, int64_t b
   for (int64_t r = 0; r < length; ++r) softmax_row(probs + r * ld, start + r + 1, keys);
 }
 
+// Calls visit(scratch, b, kvh, h, start, length, keys) for every query block of every head,
+// in parallel over (sequence, key/value head) units so that a unit's heads, which share k and v
+// and their gradients, stay on one thread. `scratch` holds `buffers` per-thread blocks of scores.
+template <typename T, typename Visit>
+void for_each_block(const Shape& s, int buffers, const Visit& visit) {
+  at::parallel_for(0, s.batch * s.kv_heads, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> scratch(static_cast<size_t>(buffers * s.block * s.steps));
+    for (int64_t unit = begin; unit < end; ++unit) {
+      const int64_t b = unit / s.kv_heads, kvh = unit % s.kv_heads;
+      for (int64_t h = kvh * s.group; h < (kvh + 1) * s.group; ++h)
+        for (int64_t start = 0; start < s.steps; start += s.block) {
+          const int64_t length = std::min(s.block, s.steps - start);
+          visit(scratch.data(), b, kvh, h, start, length, start + length);
+        }
+    }
+  });
+}
+
 template <typename T>
 torch::Tensor forward_impl(const torch::Tensor& q_in, const torch::Tensor& k_in,
                            const torch::Tensor& v_in, int64_t query_block) {
   const Shape s = shape_of(q_in, k_in, query_block);
   auto out = torch::empty({s.batch, s.steps, s.heads, s.head_dim}, q_in.options());
   const Heads<T> q(q_in), k(k_in), v(v_in), o(out.transpose(1, 2));
-  at::parallel_for(0, s.batch * s.kv_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> probs(static_cast<size_t>(s.block * s.steps));
-    for (int64_t unit = begin; unit < end; ++unit) {
-      const int64_t b = unit / s.kv_heads, kvh = unit % s.kv_heads;
-      for (int64_t h = kvh * s.group; h < (kvh + 1) * s.group; ++h)
-        for (int64_t start = 0; start < s.steps; start += s.block) {
-          const int64_t length = std::min(s.block, s.steps - start), keys = start + length;
-          block_probs(s, q, k, b, h, start, length, probs.data(), keys);
-          gemm(false, false, length, s.head_dim, keys, T(1), probs.data(), keys, v.at(b, kvh, 0),
-               v.st, T(0), o.at(b, h, start), o.st);
-        }
-    }
+  for_each_block<T>(s, 1, [&](T* probs, int64_t b, int64_t kvh, int64_t h, int64_t start,
+                              int64_t length, int64_t keys) {
+    block_probs(s, q, k, b, h, start, length, probs, keys);
+    gemm(false, false, length, s.head_dim, keys, T(1), probs, keys, v.at(b, kvh, 0), v.st, T(0),
+         o.at(b, h, start), o.st);
   });
   return out.view({s.batch, s.steps, s.heads * s.head_dim});
 }
@@ -187,29 +198,21 @@ AttentionGrads backward_impl(const torch::Tensor& q_in, const torch::Tensor& k_i
   auto grad_v = torch::zeros({s.batch, s.steps, s.kv_heads, s.head_dim}, v_in.options()).transpose(1, 2);
   const Heads<T> q(q_in), k(k_in), v(v_in), go(grad_out.transpose(1, 2)), gq(grad_q), gk(grad_k),
       gv(grad_v);
-  at::parallel_for(0, s.batch * s.kv_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> probs(static_cast<size_t>(s.block * s.steps));
-    std::vector<T> grads(static_cast<size_t>(s.block * s.steps));
-    for (int64_t unit = begin; unit < end; ++unit) {
-      const int64_t b = unit / s.kv_heads, kvh = unit % s.kv_heads;
-      for (int64_t h = kvh * s.group; h < (kvh + 1) * s.group; ++h)
-        for (int64_t start = 0; start < s.steps; start += s.block) {
-          const int64_t length = std::min(s.block, s.steps - start), keys = start + length;
-          T* p = probs.data();
-          T* d = grads.data();
-          block_probs(s, q, k, b, h, start, length, p, keys);
-          // dV += Pᵀ dO; dP = dO Vᵀ; dS = softmax'(P, dP); dQ = dS K; dK += dSᵀ Q.
-          gemm(true, false, keys, s.head_dim, length, T(1), p, keys, go.at(b, h, start), go.st, T(1),
-               gv.at(b, kvh, 0), gv.st);
-          gemm(false, true, length, keys, s.head_dim, T(1), go.at(b, h, start), go.st,
-               v.at(b, kvh, 0), v.st, T(0), d, keys);
-          for (int64_t r = 0; r < length; ++r) softmax_backward_row(p + r * keys, d + r * keys, keys);
-          gemm(false, false, length, s.head_dim, keys, T(1), d, keys, k.at(b, kvh, 0), k.st, T(0),
-               gq.at(b, h, start), gq.st);
-          gemm(true, false, keys, s.head_dim, length, T(1), d, keys, q.at(b, h, start), q.st, T(1),
-               gk.at(b, kvh, 0), gk.st);
-        }
-    }
+  for_each_block<T>(s, 2, [&](T* scratch, int64_t b, int64_t kvh, int64_t h, int64_t start,
+                              int64_t length, int64_t keys) {
+    T* p = scratch;
+    T* d = scratch + s.block * s.steps;
+    block_probs(s, q, k, b, h, start, length, p, keys);
+    // dV += Pᵀ dO; dP = dO Vᵀ; dS = softmax'(P, dP); dQ = dS K; dK += dSᵀ Q.
+    gemm(true, false, keys, s.head_dim, length, T(1), p, keys, go.at(b, h, start), go.st, T(1),
+         gv.at(b, kvh, 0), gv.st);
+    gemm(false, true, length, keys, s.head_dim, T(1), go.at(b, h, start), go.st, v.at(b, kvh, 0),
+         v.st, T(0), d, keys);
+    for (int64_t r = 0; r < length; ++r) softmax_backward_row(p + r * keys, d + r * keys, keys);
+    gemm(false, false, length, s.head_dim, keys, T(1), d, keys, k.at(b, kvh, 0), k.st, T(0),
+         gq.at(b, h, start), gq.st);
+    gemm(true, false, keys, s.head_dim, length, T(1), d, keys, q.at(b, h, start), q.st, T(1),
+         gk.at(b, kvh, 0), gk.st);
   });
   return {grad_q, grad_k, grad_v};
 }

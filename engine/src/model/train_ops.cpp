@@ -274,17 +274,18 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
   // blocks of 4 rows give three blocks, the last one short.
   auto k = torch::randn({batch, steps, kv_heads, dim}, f64).transpose(1, 2);
   auto v = torch::randn({batch, steps, kv_heads, dim}, f64).transpose(1, 2);
+  const Op reference_attention = [group](const auto& in) {
+    const int64_t b = in[0].size(0), h = in[0].size(1), t = in[0].size(2), d = in[0].size(3);
+    auto keys = in[1].repeat_interleave(group, 1), values = in[2].repeat_interleave(group, 1);
+    auto scores = torch::matmul(in[0], keys.transpose(-1, -2));
+    auto future = torch::ones({t, t}, torch::kBool).triu(1);
+    auto probs = torch::softmax(scores.masked_fill(future, -INFINITY), -1);
+    return torch::matmul(probs, values).transpose(1, 2).reshape({b, t, h * d});
+  };
   checks.push_back(compare(
       "attention",
       [&](const auto& in) { return causal_attention_node(in[0], in[1], in[2], 4); },
-      [&](const auto& in) {
-        auto keys = in[1].repeat_interleave(group, 1), values = in[2].repeat_interleave(group, 1);
-        auto scores = torch::matmul(in[0], keys.transpose(-1, -2));
-        auto future = torch::ones({steps, steps}, torch::kBool).triu(1);
-        auto probs = torch::softmax(scores.masked_fill(future, -INFINITY), -1);
-        return torch::matmul(probs, values).transpose(1, 2).reshape({batch, steps, heads * dim});
-      },
-      {q, k, v}));
+      reference_attention, {q, k, v}));
 
   // The float32 kernel (its vectorised softmax and exp) against the same reference in float64,
   // on 45 steps in blocks of 32: rows of every length from 1 to 45 keys, so every vector tail.
@@ -298,14 +299,7 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
         const auto f32 = torch::kFloat32;
         return causal_attention_node(in[0].to(f32), in[1].to(f32), in[2].to(f32), 32).to(torch::kFloat64);
       },
-      [&](const auto& in) {
-        auto keys = in[1].repeat_interleave(group, 1), values = in[2].repeat_interleave(group, 1);
-        auto scores = torch::matmul(in[0], keys.transpose(-1, -2));
-        auto future = torch::ones({long_steps, long_steps}, torch::kBool).triu(1);
-        auto probs = torch::softmax(scores.masked_fill(future, -INFINITY), -1);
-        return torch::matmul(probs, values).transpose(1, 2).reshape({batch, long_steps, heads * dim});
-      },
-      {q_long, k_long, v_long}));
+      reference_attention, {q_long, k_long, v_long}));
 
   // SwiGLU's float32 kernel (vectorised sigmoid) against float64, gates out to ±12.
   auto gate_long = torch::randn({batch, long_steps, 29}, f64) * 4;
