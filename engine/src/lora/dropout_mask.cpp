@@ -108,19 +108,15 @@ uint32_t threshold_of(double p) {
   return static_cast<uint32_t>(std::min(4294967295.0, std::round(p * 4294967296.0)));
 }
 
-template <typename T>
-void fill_mask(T* out, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
-  apply_mask<T>(MaskOp::kFill, out, nullptr, n, seed, threshold, keep);
-}
-
-template <typename T>
-void fill_dropped(const T* x, T* out, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
-  apply_mask<T>(MaskOp::kDrop, out, x, n, seed, threshold, keep);
-}
-
-template <typename T>
-void add_masked(T* target, const T* values, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
-  apply_mask<T>(MaskOp::kAdd, target, values, n, seed, threshold, keep);
+// One pass of `op` over `out` (and `in`, shaped like it), float32 or float64, for dropout p.
+void run_mask(MaskOp op, torch::Tensor& out, const torch::Tensor* in, double p, uint64_t seed) {
+  const double keep = 1.0 / (1.0 - p);
+  if (out.scalar_type() == torch::kFloat32)
+    apply_mask<float>(op, out.data_ptr<float>(), in ? in->data_ptr<float>() : nullptr, out.numel(),
+                      seed, threshold_of(p), static_cast<float>(keep));
+  else
+    apply_mask<double>(op, out.data_ptr<double>(), in ? in->data_ptr<double>() : nullptr, out.numel(),
+                       seed, threshold_of(p), keep);
 }
 
 bool fusable(const torch::Tensor& x) {
@@ -137,35 +133,20 @@ torch::Tensor dropout_mask(const torch::Tensor& like, double p) {
 
 torch::Tensor dropout_mask_from_seed(const torch::Tensor& like, double p, uint64_t seed) {
   auto mask = torch::empty(like.sizes(), like.options().requires_grad(false));
-  const int64_t n = mask.numel();
-  const auto threshold = threshold_of(p);
-  const double keep = 1.0 / (1.0 - p);
-  switch (mask.scalar_type()) {
-    case torch::kFloat32:
-      fill_mask(mask.data_ptr<float>(), n, seed, threshold, static_cast<float>(keep));
-      break;
-    case torch::kFloat64:
-      fill_mask(mask.data_ptr<double>(), n, seed, threshold, keep);
-      break;
-    default: {
-      // bf16 activations: build the mask in float32 and convert once.
-      auto wide = torch::empty(like.sizes(), like.options().dtype(torch::kFloat32).requires_grad(false));
-      fill_mask(wide.data_ptr<float>(), n, seed, threshold, static_cast<float>(keep));
-      mask = wide.to(like.scalar_type());
-    }
+  if (fusable(mask)) {
+    run_mask(MaskOp::kFill, mask, nullptr, p, seed);
+    return mask;
   }
-  return mask;
+  // bf16 activations: build the mask in float32 and convert once.
+  auto wide = torch::empty(like.sizes(), like.options().dtype(torch::kFloat32).requires_grad(false));
+  run_mask(MaskOp::kFill, wide, nullptr, p, seed);
+  return wide.to(like.scalar_type());
 }
 
 torch::Tensor dropped_from_seed(const torch::Tensor& x, double p, uint64_t seed) {
   if (!fusable(x)) return x * dropout_mask_from_seed(x, p, seed);
   auto out = torch::empty(x.sizes(), x.options().requires_grad(false));
-  const double keep = 1.0 / (1.0 - p);
-  if (x.scalar_type() == torch::kFloat32)
-    fill_dropped(x.data_ptr<float>(), out.data_ptr<float>(), x.numel(), seed, threshold_of(p),
-                 static_cast<float>(keep));
-  else
-    fill_dropped(x.data_ptr<double>(), out.data_ptr<double>(), x.numel(), seed, threshold_of(p), keep);
+  run_mask(MaskOp::kDrop, out, &x, p, seed);
   return out;
 }
 
@@ -176,13 +157,7 @@ void add_masked_from_seed(torch::Tensor& target, const torch::Tensor& values, do
     target.addcmul_(values, dropout_mask_from_seed(values, p, seed));
     return;
   }
-  const double keep = 1.0 / (1.0 - p);
-  if (target.scalar_type() == torch::kFloat32)
-    add_masked(target.data_ptr<float>(), values.data_ptr<float>(), target.numel(), seed,
-               threshold_of(p), static_cast<float>(keep));
-  else
-    add_masked(target.data_ptr<double>(), values.data_ptr<double>(), target.numel(), seed,
-               threshold_of(p), keep);
+  run_mask(MaskOp::kAdd, target, &values, p, seed);
 }
 
 }  // namespace loralab::lora

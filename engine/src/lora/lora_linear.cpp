@@ -68,9 +68,6 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     const auto &a_all = saved[1], &down_t = saved[2];
     const double norm_eps = ctx->saved_data["norm_eps"].toDouble();
     const size_t n = (saved.size() - 3 - (norm_eps >= 0 ? 1 : 0)) / 2;
-    const auto x = norm_eps >= 0
-                       ? model::rms_norm_forward(saved[0], saved.back(), norm_eps).first.view({-1, a_all.size(1)})
-                       : saved[0];
     const double p = ctx->saved_data["p"].toDouble();
     const auto scales = ctx->saved_data["scales"].toDoubleVector();
     const auto seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
@@ -81,7 +78,7 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     for (size_t i = 0; i < n; ++i) any_a = any_a || ctx->needs_input_grad(first_a + i);
 
     // d(A x)ᵀ for every layer, stacked like A: (R, rows). An unused output has no gradient.
-    auto grad_down_t = torch::zeros({a_all.size(0), x.size(0)}, x.options());
+    auto grad_down_t = torch::zeros(down_t.sizes(), down_t.options());
     variable_list result(first_b + n + 5);
     torch::Tensor grad_x;
     int64_t offset = 0;
@@ -112,6 +109,10 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     }
     result[0] = grad_x;
     if (any_a) {
+      // The input, made again from the norm's input when that is what forward kept.
+      const auto x = norm_eps >= 0 ? model::rms_norm_forward(saved[0], saved.back(), norm_eps)
+                                         .first.view({-1, a_all.size(1)})
+                                   : saved[0];
       auto grad_a = torch::mm(grad_down_t, p > 0 ? dropped_from_seed(x, p, seed) : x);  // (R, in)
       offset = 0;
       for (size_t i = 0; i < n; ++i) {
@@ -307,8 +308,7 @@ std::vector<torch::Tensor> forward_shared_input(const torch::Tensor& x,
     const Adapter* adapter = layers[i]->fused_adapter(x);
     if (!adapter) continue;
     const double dropout = layers[i]->is_training() ? adapter->dropout : 0.0;
-    if (!parts.empty() && (dropout != p || layers[i]->bias.defined() != parts[0].layer->bias.defined() ||
-                           layers[i]->in_features() != parts[0].layer->in_features()))
+    if (!parts.empty() && (dropout != p || layers[i]->bias.defined() != parts[0].layer->bias.defined()))
       continue;
     if (parts.empty()) p = dropout;
     parts.push_back({layers[i], adapter});

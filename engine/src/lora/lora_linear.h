@@ -76,8 +76,8 @@ class LoraLinearImpl : public torch::nn::Module {
 TORCH_MODULE(LoraLinear);
 
 // The outputs of `layers` for one input x they all read (q/k/v, or gate/up), as their forward
-// would give them. In training, the layers whose single trainable adapter fits the fused node and
-// that share a dropout probability run as one node with one dropout mask of x: the adapters see
+// would give them. The layers whose one adapter fits the fused node (fused_adapter) and that share
+// a dropout probability and bias use run as one node with one dropout mask of x: the adapters see
 // the same dropped input (as behind one dropout on the shared input), which saves drawing,
 // applying and remaking a mask per layer and sums the input gradients in one buffer.
 //

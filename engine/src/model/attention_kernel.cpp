@@ -90,13 +90,10 @@ __attribute__((target("avx2,fma"))) void softmax_row_avx2(float* row, int64_t va
 }
 
 __attribute__((target("avx2,fma"))) void softmax_backward_row_avx2(const float* p, float* g, int64_t width) {
-  __m256 dot8 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= width; i += 8) dot8 = _mm256_fmadd_ps(_mm256_loadu_ps(p + i), _mm256_loadu_ps(g + i), dot8);
-  float dot = sum8(dot8);
-  for (int64_t j = i; j < width; ++j) dot += p[j] * g[j];
+  const float dot = dot_avx2(p, g, width);
   const __m256 d = _mm256_set1_ps(dot);
-  for (i = 0; i + 8 <= width; i += 8)
+  int64_t i = 0;
+  for (; i + 8 <= width; i += 8)
     _mm256_storeu_ps(g + i, _mm256_mul_ps(_mm256_loadu_ps(p + i), _mm256_sub_ps(_mm256_loadu_ps(g + i), d)));
   for (; i < width; ++i) g[i] = p[i] * (g[i] - dot);
 }

@@ -96,23 +96,10 @@ T sum_of_products_scalar(const T* a, const T* b, int64_t n) {
   return sum;
 }
 
-#ifdef LORALAB_X86
-__attribute__((target("avx2,fma"))) float sum_of_products_avx2(const float* a, const float* b, int64_t n) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
-  }
-  float sum = sum8(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
-#endif
 
 float sum_of_products(const float* a, const float* b, int64_t n) {
 #ifdef LORALAB_X86
-  if (has_avx2()) return sum_of_products_avx2(a, b, n);
+  if (has_avx2()) return dot_avx2(a, b, n);
 #endif
   return sum_of_products_scalar(a, b, n);
 }

@@ -146,6 +146,26 @@ constexpr int64_t kQueryBlock = 64;
 // backward, 16 rows 54, 64 rows 56, 128 rows 67).
 constexpr int64_t kKernelQueryBlock = 32;
 
+// One block of causal scores: queries start..start+length of q (B, nh, T, hd) against keys
+// 0..past+start+length of k (B, nkv, S, hd), GQA groups folded into rows: (B, nkv, group·length,
+// keys), future positions set to −∞ in place.
+torch::Tensor causal_block_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t past,
+                                  int64_t start, int64_t length, int64_t group) {
+  const int64_t batch = q.size(0), head_dim = q.size(3), kv_heads = k.size(1);
+  const int64_t keys = past + start + length;
+  auto rows = q.narrow(2, start, length).reshape({batch, kv_heads, group * length, head_dim});
+  auto scores = torch::matmul(rows, k.narrow(2, 0, keys).transpose(-1, -2));  // (B, nkv, g*L, keys)
+  if (length > 1) {
+    // Row r of the block sees keys up to past + start + r: only the last `length` columns can be
+    // in its future.
+    auto future = torch::ones({length, length}, torch::kBool).triu(1);
+    scores.view({batch, kv_heads, group, length, keys})
+        .narrow(-1, past + start, length)
+        .masked_fill_(future, -std::numeric_limits<float>::infinity());
+  }
+  return scores;
+}
+
 // Softmax attention of q (B, nh, T, hd), already scaled by 1/sqrt(hd), over k, v (B, nkv, S, hd),
 // where query t sits at absolute position past + t and sees keys 0..past + t. GQA without copying
 // k/v: each group's query heads are folded into the row dimension. Queries run in blocks; only

@@ -14,23 +14,6 @@ namespace loralab::model {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-torch::Tensor causal_block_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t past,
-                                  int64_t start, int64_t length, int64_t group) {
-  const int64_t batch = q.size(0), head_dim = q.size(3), kv_heads = k.size(1);
-  const int64_t keys = past + start + length;
-  auto rows = q.narrow(2, start, length).reshape({batch, kv_heads, group * length, head_dim});
-  auto scores = torch::matmul(rows, k.narrow(2, 0, keys).transpose(-1, -2));  // (B, nkv, g*L, keys)
-  if (length > 1) {
-    // Row r of the block sees keys up to past + start + r: only the last `length` columns can be
-    // in its future.
-    auto future = torch::ones({length, length}, torch::kBool).triu(1);
-    scores.view({batch, kv_heads, group, length, keys})
-        .narrow(-1, past + start, length)
-        .masked_fill_(future, -std::numeric_limits<float>::infinity());
-  }
-  return scores;
-}
-
 namespace {
 
 // The two halves of the last dimension exchanged.

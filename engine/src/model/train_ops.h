@@ -27,12 +27,6 @@ torch::Tensor swiglu_node(const torch::Tensor& gate, const torch::Tensor& up);
 bool rms_norm_node_supports(const torch::Tensor& x, const torch::Tensor& weight);
 torch::Tensor rms_norm_node(const torch::Tensor& x, const torch::Tensor& weight, double eps);
 
-// One block of causal scores, as both attention paths compute them: queries start..start+length
-// of q (B, nh, T, hd) against keys 0..past+start+length of k (B, nkv, S, hd), GQA groups folded
-// into rows: (B, nkv, group·length, keys), future positions set to −∞ in place.
-torch::Tensor causal_block_scores(const torch::Tensor& q, const torch::Tensor& k, int64_t past,
-                                  int64_t start, int64_t length, int64_t group);
-
 // Causal softmax attention for training (no cache: query t sees keys 0..t) of q (B, nh, T, hd),
 // already scaled by 1/sqrt(hd), over k, v (B, nkv, T, hd), with nh a multiple of nkv. Returns
 // (B, T, nh · hd), the layout o_proj reads. Queries run in blocks of `query_block` rows; backward
