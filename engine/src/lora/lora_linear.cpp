@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "lora/dropout_mask.h"
+#include "lora/lora_gemm.h"
 #include "model/fused_kernels.h"
 #include "loralab/error.h"
 
@@ -22,7 +23,7 @@ using torch::autograd::variable_list;
 // the layers; each A_i still sees dropped inputs with probability p). Per layer the composed
 // operations would keep the mask and the dropped input (two activations the size of x) and make
 // five nodes; apart, each layer would draw, apply and (in backward) remake its own mask and add
-// its own input gradient. This node keeps x, the stacked A and the r-wide A x, and the mask's
+// its own input gradient. This node keeps x, the stacked A and the r-wide x Aᵀ, and the mask's
 // seed: the mask is made again in backward, and the n input gradients go into one buffer.
 // The frozen weights get no gradient.
 struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
@@ -36,18 +37,19 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     const size_t n = weights.size();
     const int64_t seed = p > 0 ? static_cast<int64_t>(next_dropout_seed()) : 0;
     auto a_all = n == 1 ? as[0] : torch::cat(as, 0);  // (R, in)
-    // The r-wide products run as (r, rows) results: OpenBLAS splits a product with r = 16
-    // columns badly over threads, one with 16 rows well (half the time at R1, 2 threads).
-    auto down_t = torch::mm(a_all, (p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x).t());
+    // The r-wide products go through lora_gemm (lora_gemm.h): down = dropout(x) Aᵀ, (rows, R),
+    // and each layer's s_i · down_i B_iᵀ added into its output.
+    auto down = torch::empty({x.size(0), a_all.size(0)}, x.options());
+    lora_gemm(down, p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x, a_all.t(), 1.0, 0.0);
     variable_list outputs;
     // x itself, or the norm's input to make x again from.
     const bool remake = norm_input.has_value() && norm_input->defined();
-    variable_list saved{remake ? *norm_input : x, a_all, down_t};
+    variable_list saved{remake ? *norm_input : x, a_all, down};
     int64_t offset = 0;
     for (size_t i = 0; i < n; ++i) {
       auto y = biases.empty() ? torch::mm(x, weights[i].t()) : torch::addmm(biases[i], x, weights[i].t());
       const int64_t r = bs[i].size(1);
-      y.addmm_(down_t.narrow(0, offset, r).t(), bs[i].t(), 1.0, scales[i]);
+      lora_gemm(y, down.narrow(1, offset, r), bs[i].t(), scales[i], 1.0);
       offset += r;
       outputs.push_back(y);
       saved.push_back(weights[i]);
@@ -65,7 +67,7 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const auto &a_all = saved[1], &down_t = saved[2];
+    const auto &a_all = saved[1], &down = saved[2];
     const double norm_eps = ctx->saved_data["norm_eps"].toDouble();
     const size_t n = (saved.size() - 3 - (norm_eps >= 0 ? 1 : 0)) / 2;
     const double p = ctx->saved_data["p"].toDouble();
@@ -77,8 +79,8 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     bool any_a = false;
     for (size_t i = 0; i < n; ++i) any_a = any_a || ctx->needs_input_grad(first_a + i);
 
-    // d(A x)ᵀ for every layer, stacked like A: (R, rows). An unused output has no gradient.
-    auto grad_down_t = torch::zeros(down_t.sizes(), down_t.options());
+    // d(x Aᵀ) for every layer, stacked like down: (rows, R). An unused output has no gradient.
+    auto grad_down = torch::empty(down.sizes(), down.options());
     variable_list result(first_b + n + 5);
     torch::Tensor grad_x;
     int64_t offset = 0;
@@ -86,26 +88,32 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
       const auto &weight = saved[3 + 2 * i], &b = saved[4 + 2 * i];
       const int64_t r = b.size(1);
       const auto& grad = grads[i];  // (rows, out_i)
-      if (grad.defined()) {
-        grad_down_t.narrow(0, offset, r).addmm_(b.t(), grad.t(), 0.0, scales[i]);
-        if (ctx->needs_input_grad(0)) {
-          if (grad_x.defined())
-            grad_x.addmm_(grad, weight);
-          else
-            grad_x = torch::mm(grad, weight);
-        }
-        if (ctx->needs_input_grad(first_b + i))
-          result[first_b + i] =
-              torch::mm(down_t.narrow(0, offset, r), grad).mul_(scales[i]).t().contiguous();  // (out, r)
+      if (!grad.defined()) {
+        grad_down.narrow(1, offset, r).zero_();
+        offset += r;
+        continue;
       }
+      lora_gemm(grad_down.narrow(1, offset, r), grad, b, scales[i], 0.0);
+      if (ctx->needs_input_grad(0)) {
+        if (grad_x.defined())
+          grad_x.addmm_(grad, weight);
+        else
+          grad_x = torch::mm(grad, weight);
+      }
+      // (out, r), made as (r, out): OpenBLAS splits a product of r columns badly over threads.
+      if (ctx->needs_input_grad(first_b + i))
+        result[first_b + i] =
+            torch::mm(down.narrow(1, offset, r).t(), grad).mul_(scales[i]).t().contiguous();
       offset += r;
     }
     if (ctx->needs_input_grad(0) && grad_x.defined()) {
-      auto lora = torch::mm(grad_down_t.t(), a_all);  // (rows, in)
-      if (p > 0)
+      if (p > 0) {
+        auto lora = torch::empty(grad_x.sizes(), grad_x.options());
+        lora_gemm(lora, grad_down, a_all, 1.0, 0.0);  // (rows, in)
         add_masked_from_seed(grad_x, lora, p, seed);
-      else
-        grad_x.add_(lora);
+      } else {
+        lora_gemm(grad_x, grad_down, a_all, 1.0, 1.0);
+      }
     }
     result[0] = grad_x;
     if (any_a) {
@@ -113,7 +121,7 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
       const auto x = norm_eps >= 0 ? model::rms_norm_forward(saved[0], saved.back(), norm_eps)
                                          .first.view({-1, a_all.size(1)})
                                    : saved[0];
-      auto grad_a = torch::mm(grad_down_t, p > 0 ? dropped_from_seed(x, p, seed) : x);  // (R, in)
+      auto grad_a = torch::mm(grad_down.t(), p > 0 ? dropped_from_seed(x, p, seed) : x);  // (R, in)
       offset = 0;
       for (size_t i = 0; i < n; ++i) {
         const int64_t r = saved[4 + 2 * i].size(1);

@@ -1,0 +1,123 @@
+// LoRA kernel self-check; see lora_check.h.
+#include "lora/lora_check.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "lora/lora_gemm.h"
+#include "lora/lora_linear.h"
+
+namespace loralab::lora {
+namespace {
+
+void compare(LoraKernelCheck& check, const torch::Tensor& got, const torch::Tensor& want) {
+  check.max_abs = std::max(check.max_abs, (got.to(torch::kFloat64) - want).abs().max().item<double>());
+  check.scale = std::max(check.scale, want.abs().max().item<double>());
+}
+
+// out = beta · out + alpha · a · b through lora_gemm in float32, against float64 addmm. `slice`
+// makes out a column slice of a wider matrix; `b_transposed` passes b as a transposed view.
+LoraKernelCheck gemm_case(const std::string& what, int64_t m, int64_t k, int64_t n, double alpha,
+                          double beta, bool slice, bool b_transposed) {
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  auto a = torch::randn({m, k}, f64);
+  auto b = b_transposed ? torch::randn({n, k}, f64).t() : torch::randn({k, n}, f64);
+  auto wide = torch::randn({m, n + (slice ? 7 : 0)}, f64);
+  if (beta == 0) wide.fill_(std::numeric_limits<double>::quiet_NaN());  // must be ignored
+  auto want = wide.clone();
+  want.narrow(1, slice ? 3 : 0, n).copy_(torch::addmm(beta == 0 ? torch::zeros({m, n}, f64)
+                                                                  : wide.narrow(1, slice ? 3 : 0, n),
+                                                      a, b, beta, alpha));
+  auto wide32 = wide.to(torch::kFloat32);
+  auto out32 = wide32.narrow(1, slice ? 3 : 0, n);
+  const auto a32 = a.to(torch::kFloat32);
+  const auto b32 = b_transposed ? b.t().to(torch::kFloat32).t() : b.to(torch::kFloat32);
+  LoraKernelCheck check;
+  check.what = what;
+  check.kernel = lora_gemm_uses_kernel(out32, a32, b32);
+  lora_gemm(out32, a32, b32, alpha, beta);
+  if (slice) {  // the columns beside the slice are untouched
+    compare(check, wide32.narrow(1, 0, 3), want.narrow(1, 0, 3));
+    compare(check, wide32.narrow(1, n + 3, 4), want.narrow(1, n + 3, 4));
+  }
+  compare(check, out32, want.narrow(1, slice ? 3 : 0, n));
+  return check;
+}
+
+// Three layers reading one input (as q/k/v) with adapters of ranks 3, 5 and 2 and dropout 0.2,
+// through forward_shared_input in float32 and in float64 (the same masks: one seed): outputs and
+// the gradients of x, every A and every B for one random upstream gradient.
+LoraKernelCheck node_case(uint64_t seed) {
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  const int64_t rows = 29, in = 24;
+  const std::vector<int64_t> outs{20, 12, 12}, ranks{3, 5, 2};
+  std::vector<torch::Tensor> weights, as, bs, upstream;
+  for (size_t i = 0; i < outs.size(); ++i) {
+    weights.push_back(torch::randn({outs[i], in}, f64) * 0.2);
+    as.push_back(torch::randn({ranks[i], in}, f64) * 0.3);
+    bs.push_back(torch::randn({outs[i], ranks[i]}, f64) * 0.3);
+    upstream.push_back(torch::randn({2, rows, outs[i]}, f64));
+  }
+  auto x = torch::randn({2, rows, in}, f64);
+  struct Run {
+    std::vector<torch::Tensor> values;  // outputs, then the gradients
+  };
+  auto run = [&](torch::ScalarType dtype) {
+    std::vector<LoraLinear> layers;
+    std::vector<LoraLinearImpl*> raw;
+    for (size_t i = 0; i < outs.size(); ++i) {
+      layers.emplace_back(weights[i].to(dtype), torch::Tensor());
+      Adapter adapter;
+      adapter.name = "check";
+      adapter.a = as[i].to(dtype);
+      adapter.b = bs[i].to(dtype);
+      adapter.alpha = 2.0 + double(i);
+      adapter.dropout = 0.2;
+      auto& added = layers.back()->add_adapter(adapter);
+      added.a = added.a.detach().clone().set_requires_grad(true);
+      added.b = added.b.detach().clone().set_requires_grad(true);
+      layers.back()->train();
+      raw.push_back(layers.back().get());
+    }
+    auto input = x.to(dtype).detach().clone().set_requires_grad(true);
+    torch::manual_seed(seed);
+    auto outputs = forward_shared_input(input, raw);
+    std::vector<torch::Tensor> ups;
+    for (size_t i = 0; i < outs.size(); ++i) ups.push_back(upstream[i].to(dtype));
+    torch::autograd::backward(outputs, ups);
+    Run result;
+    for (auto& y : outputs) result.values.push_back(y.detach());
+    result.values.push_back(input.grad());
+    for (auto* layer : raw) {
+      result.values.push_back(layer->adapters()[0].a.grad());
+      result.values.push_back(layer->adapters()[0].b.grad());
+    }
+    return result;
+  };
+  const auto want = run(torch::kFloat64), got = run(torch::kFloat32);
+  LoraKernelCheck check;
+  check.what = "node: q/k/v-like layers, ranks 3/5/2, dropout 0.2";
+  check.kernel = lora_gemm_uses_kernel(torch::empty({rows, 10}), torch::empty({rows, in}),
+                                       torch::empty({in, 10}));
+  for (size_t i = 0; i < want.values.size(); ++i) compare(check, got.values[i], want.values[i]);
+  return check;
+}
+
+}  // namespace
+
+std::vector<LoraKernelCheck> check_lora_kernels(uint64_t seed) {
+  torch::manual_seed(seed);
+  std::vector<LoraKernelCheck> checks;
+  // x Aᵀ: A passed transposed, 45 inputs, 19 columns (a one-vector tail), 37 rows (a row tail).
+  checks.push_back(gemm_case("down = x A^T", 37, 45, 19, 1.0, 0.0, false, true));
+  // s · down_i B_iᵀ added into a layer's output: k = 5, 70 columns (64 + a tail of 6), scaled.
+  checks.push_back(gemm_case("y += s down B^T", 41, 5, 70, 0.7, 1.0, false, true));
+  // g B into a column slice of the stacked gradient, beta 0 over NaN.
+  checks.push_back(gemm_case("grad_down slice = s g B", 23, 150, 33, 1.3, 0.0, true, false));
+  // The rank update into the input gradient, 13 rows (two tiles and a row tail of 1).
+  checks.push_back(gemm_case("grad_x += grad_down A", 13, 48, 131, 1.0, 1.0, false, false));
+  checks.push_back(node_case(seed));
+  return checks;
+}
+
+}  // namespace loralab::lora
