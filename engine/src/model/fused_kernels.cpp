@@ -1,9 +1,12 @@
-// SwiGLU and RMSNorm kernels; see fused_kernels.h.
+// SwiGLU, RMSNorm and cross-entropy kernels; see fused_kernels.h.
 #include "model/fused_kernels.h"
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include "model/simd_avx2.h"
@@ -135,6 +138,133 @@ void rms_norm_backward_rows(const T* grad, const T* x, const T* w, const T* rstd
   }
 }
 
+// ---- Rotary embedding: per row of hd (one position of one head), with P the half swap,
+// y = x·c + P(x)·s, or for the gradient (`transpose`) y = x·c + P(x·s) ----
+
+template <typename T>
+void rotate_row(const T* __restrict x, const T* __restrict c, const T* __restrict s, T* __restrict y,
+                int64_t half, bool transpose) {
+  const T* s_low = transpose ? s + half : s;  // the s multiplying x[i + half] into y[i]
+  const T* s_high = transpose ? s : s + half;  // the s multiplying x[i] into y[i + half]
+#pragma omp simd
+  for (int64_t i = 0; i < half; ++i) {
+    y[i] = x[i] * c[i] + x[i + half] * s_low[i];
+    y[i + half] = x[i + half] * c[i + half] + x[i] * s_high[i];
+  }
+}
+
+template <typename T>
+torch::Tensor rotary_t(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                       bool transpose) {
+  auto y = torch::empty_like(x);  // x's layout (a transposed view of the projection's rows)
+  const int64_t heads = x.size(1), steps = x.size(2), dim = x.size(3);
+  const T* px = x.data_ptr<T>();
+  const T* pc = cos.data_ptr<T>();
+  const T* ps = sin.data_ptr<T>();
+  T* py = y.data_ptr<T>();
+  const int64_t xs0 = x.stride(0), xs1 = x.stride(1), xs2 = x.stride(2);
+  const int64_t ys0 = y.stride(0), ys1 = y.stride(1), ys2 = y.stride(2);
+  // Tasks are (batch, head) pairs, each over all positions.
+  at::parallel_for(0, x.size(0) * heads, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t pair = begin; pair < end; ++pair) {
+      const T* xp = px + (pair / heads) * xs0 + (pair % heads) * xs1;
+      T* yp = py + (pair / heads) * ys0 + (pair % heads) * ys1;
+      for (int64_t t = 0; t < steps; ++t)
+        rotate_row(xp + t * xs2, pc + t * dim, ps + t * dim, yp + t * ys2, dim / 2, transpose);
+    }
+  });
+  return y;
+}
+
+// ---- Cross-entropy rows: loss = m · (log Σ exp(x − max) + max − x_t); the gradient
+// m · (softmax − onehot(t)) written over the logits ----
+
+template <typename T>
+T row_max_scalar(const T* x, int64_t n) {
+  T m = x[0];
+  for (int64_t i = 1; i < n; ++i) m = std::max(m, x[i]);
+  return m;
+}
+
+// Σ exp(x_i − shift), with exp(x_i − shift) stored over x_i when `store`.
+template <typename T>
+double exp_shift_scalar(T* x, int64_t n, T shift, bool store) {
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const T e = std::exp(x[i] - shift);
+    if (store) x[i] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+#ifdef LORALAB_X86
+__attribute__((target("avx2,fma"))) float row_max_avx2(const float* x, int64_t n) {
+  if (n < 8) return row_max_scalar(x, n);
+  __m256 m = _mm256_loadu_ps(x);
+  int64_t i = 8;
+  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+  float best = max8(m);
+  for (; i < n; ++i) best = std::max(best, x[i]);
+  return best;
+}
+
+__attribute__((target("avx2,fma"))) double exp_shift_avx2(float* x, int64_t n, float shift, bool store) {
+  const __m256 s = _mm256_set1_ps(shift);
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+    if (store) _mm256_storeu_ps(x + i, e);
+    acc = _mm256_add_ps(acc, e);
+  }
+  return double(sum8(acc)) + exp_shift_scalar(x + i, n - i, shift, store);
+}
+#endif
+
+template <typename T>
+T row_max(const T* x, int64_t n) {
+#ifdef LORALAB_X86
+  if constexpr (std::is_same_v<T, float>)
+    if (has_avx2()) return row_max_avx2(x, n);
+#endif
+  return row_max_scalar(x, n);
+}
+
+template <typename T>
+double exp_shift(T* x, int64_t n, T shift, bool store) {
+#ifdef LORALAB_X86
+  if constexpr (std::is_same_v<T, float>)
+    if (has_avx2()) return exp_shift_avx2(x, n, shift, store);
+#endif
+  return exp_shift_scalar(x, n, shift, store);
+}
+
+template <typename T>
+double cross_entropy_rows_t(torch::Tensor& logits, const torch::Tensor& targets,
+                            const torch::Tensor& mask, bool gradient) {
+  const int64_t rows = logits.size(0), width = logits.size(1);
+  T* x = logits.data_ptr<T>();
+  const int64_t* t = targets.data_ptr<int64_t>();
+  const T* m = mask.data_ptr<T>();
+  std::vector<double> loss(static_cast<size_t>(rows));
+  at::parallel_for(0, rows, 4, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      T* row = x + r * width;
+      const T top = row_max(row, width), picked = row[t[r]];
+      const double sum = exp_shift(row, width, top, gradient);
+      loss[r] = double(m[r]) * (std::log(sum) + double(top) - double(picked));
+      if (!gradient) continue;
+      const T scale = T(double(m[r]) / sum);
+      for (int64_t i = 0; i < width; ++i) row[i] *= scale;
+      row[t[r]] -= m[r];
+    }
+  });
+  double total = 0;  // in row order, whatever the threads
+  for (double l : loss) total += l;
+  return total;
+}
+
 template <typename T>
 torch::Tensor swiglu_forward_t(const torch::Tensor& gate, const torch::Tensor& up) {
   auto out = torch::empty_like(gate);
@@ -256,6 +386,39 @@ std::pair<torch::Tensor, torch::Tensor> rms_norm_backward(const torch::Tensor& g
   return x.scalar_type() == torch::kFloat32
              ? rms_norm_backward_t<float>(grad, x, weight, rstd, want_x, want_weight)
              : rms_norm_backward_t<double>(grad, x, weight, rstd, want_x, want_weight);
+}
+
+double cross_entropy_rows(torch::Tensor& logits, const torch::Tensor& targets,
+                          const torch::Tensor& mask, bool gradient) {
+  const int64_t rows = logits.size(0), width = logits.size(1);
+  if (logits.dim() != 2 || width == 0 || !fused_kernels_support({&logits, &mask}) ||
+      targets.scalar_type() != torch::kInt64 || !targets.is_contiguous() ||
+      targets.numel() != rows || mask.numel() != rows)
+    throw std::invalid_argument("cross_entropy_rows: expected contiguous logits (rows, V), int64 targets (rows) and a mask (rows) of the logits' dtype");
+  if (rows > 0) {
+    const auto [low, high] = std::minmax_element(targets.data_ptr<int64_t>(), targets.data_ptr<int64_t>() + rows);
+    if (*low < 0 || *high >= width)
+      throw std::invalid_argument("cross_entropy_rows: target " + std::to_string(*low < 0 ? *low : *high) +
+                                  " outside the vocabulary of " + std::to_string(width));
+  }
+  return logits.scalar_type() == torch::kFloat32
+             ? cross_entropy_rows_t<float>(logits, targets, mask, gradient)
+             : cross_entropy_rows_t<double>(logits, targets, mask, gradient);
+}
+
+bool rotary_supports(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  return fused_kernels_support({&cos, &sin}) && x.scalar_type() == cos.scalar_type() &&
+         x.device().is_cpu() && x.dim() == 4 && x.stride(3) == 1 && x.size(3) % 2 == 0 &&
+         cos.dim() == 2 && cos.size(0) == x.size(2) && cos.size(1) == x.size(3) &&
+         sin.sizes() == cos.sizes() && torch::empty_like(x).strides() == x.strides();
+}
+
+torch::Tensor rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                     bool transpose) {
+  if (!rotary_supports(x, cos, sin))
+    throw std::invalid_argument("rotary: expected x (B, heads, T, hd) with unit stride along hd and tables (T, hd) of its dtype");
+  return x.scalar_type() == torch::kFloat32 ? rotary_t<float>(x, cos, sin, transpose)
+                                            : rotary_t<double>(x, cos, sin, transpose);
 }
 
 }  // namespace loralab::model

@@ -1,5 +1,5 @@
-// One-pass kernels for the decoder's elementwise training nodes (train_ops.cpp): SwiGLU and
-// RMSNorm, forward and backward, each a single parallel pass over its rows instead of the five to
+// One-pass kernels for the decoder's elementwise training nodes (train_ops.cpp): SwiGLU, RMSNorm
+// and rotary embedding, forward and backward, and the loss's softmax rows, each a single parallel pass over its rows instead of the five to
 // ten LibTorch operations (and as many passes over memory) the composed forms make. float32 and
 // float64, contiguous inputs; float32 uses AVX2 where the CPU has it. LibTorch-internal; include
 // only from engine .cpp files.
@@ -31,5 +31,21 @@ std::pair<torch::Tensor, torch::Tensor> rms_norm_backward(const torch::Tensor& g
                                                           const torch::Tensor& weight,
                                                           const torch::Tensor& rstd, bool want_x,
                                                           bool want_weight);
+
+// Rotary embedding of x (B, heads, T, hd), hd even, with tables (T, hd) of x's dtype: with P the
+// swap of each row's halves, x · cos + P(x) · sin, or with `transpose` the gradient's map
+// x · cos + P(x · sin). One pass; the result has x's strides (rotary_supports requires x's
+// layout to be one that empty_like keeps, as the transposed projections are).
+bool rotary_supports(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+torch::Tensor rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                     bool transpose);
+
+// Cross-entropy over the rows of `logits` (rows, V) for `targets` (rows, int64) weighted by
+// `mask` (rows): returns Σ_r mask_r · (logsumexp(row r) − row r [target_r]), summed in double in
+// row order. With `gradient`, the logits are overwritten by the loss's gradient with respect to
+// them, mask_r · (softmax(row r) − onehot(target_r)); otherwise they are left as they are. One
+// pass to find each row's maximum, one for the exponentials (float32 with AVX2), one to scale.
+double cross_entropy_rows(torch::Tensor& logits, const torch::Tensor& targets,
+                          const torch::Tensor& mask, bool gradient);
 
 }  // namespace loralab::model

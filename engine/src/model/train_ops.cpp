@@ -27,13 +27,17 @@ struct RotaryNode : torch::autograd::Function<RotaryNode> {
                                const torch::Tensor& cos, const torch::Tensor& signed_sin) {
     ctx->save_for_backward({cos, signed_sin});
     ctx->saved_data["dtype"] = static_cast<int64_t>(x.scalar_type());
+    if (rotary_supports(x, cos, signed_sin)) return rotary(x, cos, signed_sin, false);
     return x * cos + swap_halves(x) * signed_sin;
   }
   // y = x·c + P(x)·s with P the half swap (its own inverse and transpose): dx = g·c + P(g·s).
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    auto grad_x = grads[0] * saved[0];
-    grad_x += swap_halves(grads[0] * saved[1]);
+    const auto& g = grads[0];
+    if (rotary_supports(g, saved[0], saved[1]))
+      return {rotary(g, saved[0], saved[1], true), torch::Tensor(), torch::Tensor()};
+    auto grad_x = g * saved[0];
+    grad_x += swap_halves(g * saved[1]);
     // Under bf16 autocast x is bf16 and the float32 tables promote y: the gradient goes back in
     // x's type.
     const auto dtype = static_cast<torch::ScalarType>(ctx->saved_data["dtype"].toInt());
@@ -127,18 +131,17 @@ struct MaskedCrossEntropyNode : torch::autograd::Function<MaskedCrossEntropyNode
     for (int64_t start = 0; start < rows; start += chunk) {
       const int64_t n = std::min(chunk, rows - start);
       auto h = hidden.narrow(0, start, n);
-      auto row_targets = targets.narrow(0, start, n).unsqueeze(1);
-      auto row_mask = mask.narrow(0, start, n);
       auto logits = torch::mm(h, weight.t());  // (n, V)
-      auto row_lse = torch::logsumexp(logits, -1);
-      auto picked = logits.gather(1, row_targets).squeeze(1);
-      total.add_(((row_lse - picked) * row_mask).sum());
-      if (!grad_hidden.defined() && !grad_weight.defined()) continue;
-      auto dlogits = logits.sub_(row_lse.unsqueeze(1)).exp_();  // softmax, in the logits' place
-      dlogits.scatter_add_(1, row_targets, torch::full({n, 1}, -1.0, dlogits.options()));
-      dlogits.mul_(row_mask.unsqueeze(1));
-      if (grad_hidden.defined()) grad_hidden.narrow(0, start, n).copy_(torch::mm(dlogits, weight));
-      if (grad_weight.defined()) grad_weight.addmm_(dlogits.t(), h);
+      const bool gradient = grad_hidden.defined() || grad_weight.defined();
+      // The loss and, in the logits' place, its gradient mask · (softmax − onehot).
+      total.add_(cross_entropy_rows(logits, targets.narrow(0, start, n), mask.narrow(0, start, n),
+                                    gradient));
+      if (!gradient) continue;
+      if (grad_hidden.defined()) {
+        auto rows_out = grad_hidden.narrow(0, start, n);
+        torch::mm_out(rows_out, logits, weight);
+      }
+      if (grad_weight.defined()) grad_weight.addmm_(logits.t(), h);
     }
     ctx->save_for_backward({grad_hidden, grad_weight});
     return total;
@@ -186,8 +189,8 @@ torch::Tensor masked_cross_entropy_sum_node(const torch::Tensor& hidden,
                                             const torch::Tensor& weight,
                                             const torch::Tensor& targets, const torch::Tensor& mask,
                                             int64_t chunk_rows) {
-  return MaskedCrossEntropyNode::apply(hidden, weight, targets, mask.to(hidden.scalar_type()),
-                                       chunk_rows);
+  return MaskedCrossEntropyNode::apply(hidden, weight, targets.to(torch::kInt64).contiguous(),
+                                       mask.to(hidden.scalar_type()).contiguous(), chunk_rows);
 }
 
 }  // namespace loralab::model
@@ -247,6 +250,21 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
         return x * cos + torch::cat({x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1) * sin;
       },
       {q}));
+
+  // The float32 kernel against the same composed form in float64, on 45 positions of hd 16.
+  auto q_wide = torch::randn({batch, 45, heads, 16}, f64).transpose(1, 2);
+  auto cos_wide = torch::randn({45, 16}, f64), sin_wide = torch::randn({45, 16}, f64);
+  checks.push_back(compare(
+      "rotary float32",
+      [&](const auto& in) {
+        const auto f32 = torch::kFloat32;
+        return rotary_node(in[0].to(f32), cos_wide.to(f32), sin_wide.to(f32)).to(torch::kFloat64);
+      },
+      [&](const auto& in) {
+        auto x = in[0];
+        return x * cos_wide + torch::cat({x.narrow(-1, 8, 8), x.narrow(-1, 0, 8)}, -1) * sin_wide;
+      },
+      {q_wide}));
 
   auto gate = torch::randn({batch, steps, 13}, f64) * 3, up = torch::randn({batch, steps, 13}, f64);
   checks.push_back(compare(
@@ -328,6 +346,25 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
         return (losses * mask).sum();
       },
       {torch::randn({rows, dim}, f64), torch::randn({vocab, dim}, f64)}));
+  // The float32 kernel (vectorised max and exp, rows of 45 logits: a vector tail) against the
+  // same reference in float64, logits of a few units (the loss sum stays near 30, so float32
+  // rounding of it stays well inside 2e-5).
+  const int64_t wide_vocab = 45;
+  auto wide_targets = torch::randint(wide_vocab, {rows}, torch::kInt64);
+  checks.push_back(compare(
+      "cross_entropy float32",
+      [&](const auto& in) {
+        const auto f32 = torch::kFloat32;
+        return masked_cross_entropy_sum_node(in[0].to(f32), in[1].to(f32), wide_targets, mask, 4)
+            .to(torch::kFloat64);
+      },
+      [&](const auto& in) {
+        namespace F = torch::nn::functional;
+        auto losses = F::cross_entropy(torch::mm(in[0], in[1].t()), wide_targets,
+                                       F::CrossEntropyFuncOptions().reduction(torch::kNone));
+        return (losses * mask).sum();
+      },
+      {torch::randn({rows, dim}, f64), torch::randn({wide_vocab, dim}, f64) * 1.5}));
   return checks;
 }
 
