@@ -98,10 +98,33 @@ __attribute__((target("avx2,fma"))) void softmax_backward_row_avx2(const float* 
   for (; i < width; ++i) g[i] = p[i] * (g[i] - dot);
 }
 
+__attribute__((target("avx512f"))) void softmax_row_avx512(float* row, int64_t valid, int64_t width) {
+  const int64_t whole = valid / 16 * 16;
+  const __mmask16 tail = first_lanes(valid - whole);
+  const __m512 lowest = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  __m512 top16 = lowest;
+  for (int64_t i = 0; i < whole; i += 16) top16 = vmax16(top16, _mm512_loadu_ps(row + i));
+  top16 = vmax16(top16, _mm512_mask_loadu_ps(lowest, tail, row + whole));
+  const __m512 top = _mm512_set1_ps(max16(top16));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t i = 0; i < whole; i += 16) {
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(row + i), top));
+    _mm512_storeu_ps(row + i, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  const __m512 e = _mm512_maskz_mov_ps(tail, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, row + whole), top)));
+  _mm512_mask_storeu_ps(row + whole, tail, e);
+  sum = _mm512_add_ps(sum, e);
+  const __m512 inv = _mm512_set1_ps(1.0f / sum16(sum));
+  for (int64_t i = 0; i < whole; i += 16) _mm512_storeu_ps(row + i, _mm512_mul_ps(_mm512_loadu_ps(row + i), inv));
+  _mm512_mask_storeu_ps(row + whole, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, row + whole), inv));
+  std::fill(row + valid, row + width, 0.0f);
+}
 #endif
 
 void softmax_row(float* row, int64_t valid, int64_t width) {
 #ifdef LORALAB_X86
+  if (has_avx512()) return softmax_row_avx512(row, valid, width);
   if (has_avx2()) return softmax_row_avx2(row, valid, width);
 #endif
   softmax_row_scalar(row, valid, width);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -67,10 +68,43 @@ __attribute__((target("avx2,fma"))) void swiglu_backward_avx2(const float* grad,
   }
   swiglu_backward_scalar(grad, g, u, dg, du, i, end);
 }
+
+__attribute__((target("avx512f"))) inline __m512 sigmoid16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  return _mm512_div_ps(one, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+__attribute__((target("avx512f"))) void swiglu_forward_avx512(const float* g, const float* u,
+                                                              float* out, int64_t begin, int64_t end) {
+  int64_t i = begin;
+  for (; i + 16 <= end; i += 16) {
+    const __m512 x = _mm512_loadu_ps(g + i);
+    _mm512_storeu_ps(out + i, _mm512_mul_ps(_mm512_mul_ps(x, sigmoid16(x)), _mm512_loadu_ps(u + i)));
+  }
+  swiglu_forward_scalar(g, u, out, i, end);
+}
+
+__attribute__((target("avx512f"))) void swiglu_backward_avx512(const float* grad, const float* g,
+                                                               const float* u, float* dg, float* du,
+                                                               int64_t begin, int64_t end) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  int64_t i = begin;
+  for (; i + 16 <= end; i += 16) {
+    const __m512 x = _mm512_loadu_ps(g + i), up = _mm512_loadu_ps(u + i), gr = _mm512_loadu_ps(grad + i);
+    const __m512 s = sigmoid16(x), silu = _mm512_mul_ps(x, s);
+    if (du) _mm512_storeu_ps(du + i, _mm512_mul_ps(gr, silu));
+    if (dg) {
+      const __m512 slope = _mm512_fmadd_ps(silu, _mm512_sub_ps(one, s), s);
+      _mm512_storeu_ps(dg + i, _mm512_mul_ps(_mm512_mul_ps(gr, up), slope));
+    }
+  }
+  swiglu_backward_scalar(grad, g, u, dg, du, i, end);
+}
 #endif
 
 void swiglu_forward_range(const float* g, const float* u, float* out, int64_t begin, int64_t end) {
 #ifdef LORALAB_X86
+  if (has_avx512()) return swiglu_forward_avx512(g, u, out, begin, end);
   if (has_avx2()) return swiglu_forward_avx2(g, u, out, begin, end);
 #endif
   swiglu_forward_scalar(g, u, out, begin, end);
@@ -81,6 +115,7 @@ void swiglu_forward_range(const double* g, const double* u, double* out, int64_t
 void swiglu_backward_range(const float* grad, const float* g, const float* u, float* dg, float* du,
                            int64_t begin, int64_t end) {
 #ifdef LORALAB_X86
+  if (has_avx512()) return swiglu_backward_avx512(grad, g, u, dg, du, begin, end);
   if (has_avx2()) return swiglu_backward_avx2(grad, g, u, dg, du, begin, end);
 #endif
   swiglu_backward_scalar(grad, g, u, dg, du, begin, end);
@@ -164,13 +199,13 @@ torch::Tensor rotary_t(const torch::Tensor& x, const torch::Tensor& cos, const t
   T* py = y.data_ptr<T>();
   const int64_t xs0 = x.stride(0), xs1 = x.stride(1), xs2 = x.stride(2);
   const int64_t ys0 = y.stride(0), ys1 = y.stride(1), ys2 = y.stride(2);
-  // Tasks are (batch, head) pairs, each over all positions.
-  at::parallel_for(0, x.size(0) * heads, 1, [&](int64_t begin, int64_t end) {
+  // Tasks are (batch, position) pairs, each over all heads (the projections' memory order).
+  at::parallel_for(0, x.size(0) * steps, 8, [&](int64_t begin, int64_t end) {
     for (int64_t pair = begin; pair < end; ++pair) {
-      const T* xp = px + (pair / heads) * xs0 + (pair % heads) * xs1;
-      T* yp = py + (pair / heads) * ys0 + (pair % heads) * ys1;
-      for (int64_t t = 0; t < steps; ++t)
-        rotate_row(xp + t * xs2, pc + t * dim, ps + t * dim, yp + t * ys2, dim / 2, transpose);
+      const int64_t b = pair / steps, t = pair % steps;
+      for (int64_t h = 0; h < heads; ++h)
+        rotate_row(px + b * xs0 + h * xs1 + t * xs2, pc + t * dim, ps + t * dim,
+                   py + b * ys0 + h * ys1 + t * ys2, dim / 2, transpose);
     }
   });
   return y;
@@ -220,13 +255,38 @@ __attribute__((target("avx2,fma"))) double exp_shift_avx2(float* x, int64_t n, f
   }
   return double(sum8(acc)) + exp_shift_scalar(x + i, n - i, shift, store);
 }
+
+__attribute__((target("avx512f"))) float row_max_avx512(const float* x, int64_t n) {
+  const int64_t whole = n / 16 * 16;
+  __m512 m = _mm512_mask_loadu_ps(_mm512_set1_ps(-std::numeric_limits<float>::infinity()),
+                                  first_lanes(n - whole), x + whole);
+  for (int64_t i = 0; i < whole; i += 16) m = vmax16(m, _mm512_loadu_ps(x + i));
+  return max16(m);
+}
+
+__attribute__((target("avx512f"))) double exp_shift_avx512(float* x, int64_t n, float shift, bool store) {
+  const int64_t whole = n / 16 * 16;
+  const __mmask16 tail = first_lanes(n - whole);
+  const __m512 s = _mm512_set1_ps(shift);
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t i = 0; i < whole; i += 16) {
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), s));
+    if (store) _mm512_storeu_ps(x + i, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  const __m512 e = _mm512_maskz_mov_ps(tail, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, x + whole), s)));
+  if (store) _mm512_mask_storeu_ps(x + whole, tail, e);
+  return double(sum16(_mm512_add_ps(acc, e)));
+}
 #endif
 
 template <typename T>
 T row_max(const T* x, int64_t n) {
 #ifdef LORALAB_X86
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (has_avx512()) return row_max_avx512(x, n);
     if (has_avx2()) return row_max_avx2(x, n);
+  }
 #endif
   return row_max_scalar(x, n);
 }
@@ -234,8 +294,10 @@ T row_max(const T* x, int64_t n) {
 template <typename T>
 double exp_shift(T* x, int64_t n, T shift, bool store) {
 #ifdef LORALAB_X86
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (has_avx512()) return exp_shift_avx512(x, n, shift, store);
     if (has_avx2()) return exp_shift_avx2(x, n, shift, store);
+  }
 #endif
   return exp_shift_scalar(x, n, shift, store);
 }

@@ -1,8 +1,11 @@
-// AVX2 helpers for the training kernels (attention_kernel.cpp, fused_kernels.cpp): each function
-// is compiled for AVX2 + FMA whatever the build's baseline, so callers check has_avx2() first and
-// keep a scalar path. LibTorch-free; include only from engine .cpp files.
+// AVX2 and AVX-512 helpers for the training kernels (attention_kernel.cpp, fused_kernels.cpp):
+// each function is compiled for its instruction set whatever the build's baseline, so callers
+// check has_avx512() / has_avx2() first and keep a scalar path. LibTorch-free; include only from
+// engine .cpp files.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 
 #if defined(__x86_64__)
@@ -12,11 +15,40 @@
 
 namespace loralab::model {
 
-#ifdef LORALAB_X86
-inline bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
+// The vector instruction sets the float32 kernels may use: what the CPU has, unless lowered (the
+// kernel self-checks lower it to run every path on one machine).
+enum class Simd : int { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };
+
+inline Simd simd_detected() {
+#ifdef __x86_64__
+  static const Simd level = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+                                    __builtin_cpu_supports("fma")
+                                ? Simd::kAvx512
+                            : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                                ? Simd::kAvx2
+                                : Simd::kScalar;
+  return level;
+#else
+  return Simd::kScalar;
+#endif
 }
+
+inline std::atomic<int>& simd_limit() {
+  static std::atomic<int> limit{static_cast<int>(simd_detected())};
+  return limit;
+}
+
+inline Simd simd_level() { return static_cast<Simd>(simd_limit().load(std::memory_order_relaxed)); }
+
+// Lowers (or restores) the level; never above what the CPU has. Returns the previous level.
+inline Simd set_simd_level(Simd level) {
+  const int wanted = std::min(static_cast<int>(level), static_cast<int>(simd_detected()));
+  return static_cast<Simd>(simd_limit().exchange(wanted));
+}
+
+#ifdef LORALAB_X86
+inline bool has_avx2() { return simd_level() >= Simd::kAvx2; }
+inline bool has_avx512() { return simd_level() >= Simd::kAvx512; }
 
 // e^x for 8 floats: x = n ln2 + r with |r| ≤ ln2/2, e^r from its degree-7 series in Horner form
 // (Cephes' expf coefficients), 2^n put into the exponent bits. Relative error ~2 ulp for
@@ -65,8 +97,60 @@ __attribute__((target("avx2,fma"))) inline float dot_avx2(const float* a, const 
   for (; i < n; ++i) sum += a[i] * b[i];
   return sum;
 }
+
+// Lane-wise max and min by compare and blend (GCC 12's _mm512_max_ps / _mm512_min_ps trip
+// -Wuninitialized inside its own header when inlined into target("avx512f") functions). A NaN
+// in `a` is kept.
+__attribute__((target("avx512f"))) inline __m512 vmax16(__m512 a, __m512 b) {
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), a, b);
+}
+__attribute__((target("avx512f"))) inline __m512 vmin16(__m512 a, __m512 b) {
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, a, _CMP_LT_OQ), a, b);
+}
+
+// exp8's reduction and series on 16 floats, 2^n applied with scalef (same accuracy and range).
+__attribute__((target("avx512f"))) inline __m512 exp16(__m512 x) {
+  x = vmax16(vmin16(x, _mm512_set1_ps(88.0f)), _mm512_set1_ps(-87.0f));
+  // (The masked forms with every lane set: the unmasked ones trip the same GCC 12 warning.)
+  const __m512 scaled = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f));
+  const __m512 n = _mm512_mask_roundscale_ps(scaled, __mmask16(0xFFFF), scaled,
+                                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_mask_scalef_ps(p, __mmask16(0xFFFF), p, n);
+}
+
+// Horizontal max and sum of 16 floats (through memory: GCC 12's _mm512_reduce_* warn about an
+// uninitialised operand in their own headers).
+__attribute__((target("avx512f"))) inline float max16(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float best = lanes[0];
+  for (int i = 1; i < 16; ++i) best = best > lanes[i] ? best : lanes[i];
+  return best;
+}
+__attribute__((target("avx512f"))) inline float sum16(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  float sum = 0;
+  for (int i = 0; i < 16; ++i) sum += lanes[i];
+  return sum;
+}
+
+// The mask of the first `count` (0..16) lanes.
+inline __mmask16 first_lanes(int64_t count) {
+  return static_cast<__mmask16>((1u << static_cast<unsigned>(count)) - 1u);
+}
 #else
 inline bool has_avx2() { return false; }
+inline bool has_avx512() { return false; }
 #endif
 
 }  // namespace loralab::model

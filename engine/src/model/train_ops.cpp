@@ -7,6 +7,7 @@
 
 #include "model/attention_kernel.h"
 #include "model/fused_kernels.h"
+#include "model/simd_avx2.h"
 #include "model/train_ops_check.h"
 
 namespace loralab::model {
@@ -366,6 +367,25 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
       },
       {torch::randn({rows, dim}, f64), torch::randn({wide_vocab, dim}, f64) * 1.5}));
   return checks;
+}
+
+namespace {
+constexpr const char* kSimdNames[] = {"scalar", "avx2", "avx512"};
+}  // namespace
+
+std::vector<std::string> kernel_simd_levels() {
+  std::vector<std::string> out;
+  for (int level = 0; level <= static_cast<int>(simd_detected()); ++level) out.emplace_back(kSimdNames[level]);
+  return out;
+}
+
+bool use_kernel_simd_level(const std::string& name) {
+  for (int level = 0; level <= static_cast<int>(simd_detected()); ++level)
+    if (name == kSimdNames[level]) {
+      set_simd_level(static_cast<Simd>(level));
+      return true;
+    }
+  return false;
 }
 
 }  // namespace loralab::model

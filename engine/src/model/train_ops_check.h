@@ -19,4 +19,11 @@ struct TrainOpCheck {
 
 std::vector<TrainOpCheck> check_training_ops(uint64_t seed);
 
+// The vector instruction sets this CPU offers the float32 kernels, lowest first, of "scalar",
+// "avx2" and "avx512"; and a switch that makes the kernels use one of them (and nothing higher)
+// from now on, so that a test can check every path on one machine. Returns false, changing
+// nothing, for a name this CPU does not offer.
+std::vector<std::string> kernel_simd_levels();
+bool use_kernel_simd_level(const std::string& name);
+
 }  // namespace loralab::model
