@@ -53,6 +53,12 @@ void mask_pairs_scalar(MaskOp op, T* out, const T* in, int64_t first_pair, int64
 #if defined(__x86_64__)
 // The same for float32 with AVX-512: eight splitmix64 hashes per vector are sixteen 32-bit
 // uniforms in element order. Products and sums round as in the scalar loop (no fused multiply-add).
+// z >> bits per 64-bit lane, through the masked form with every lane set (the plain
+// _mm512_srli_epi64 trips GCC 12's -Wmaybe-uninitialized inside its own header).
+__attribute__((target("avx512f"))) inline __m512i shift_right(__m512i z, unsigned bits) {
+  return _mm512_mask_srli_epi64(z, __mmask8(0xFF), z, bits);
+}
+
 __attribute__((target("avx512f,avx512dq"))) void mask_pairs_avx512(
     MaskOp op, float* out, const float* in, int64_t first_pair, int64_t end_pair, int64_t n,
     uint64_t seed, uint32_t threshold, float keep) {
@@ -67,9 +73,9 @@ __attribute__((target("avx512f,avx512dq"))) void mask_pairs_avx512(
     __m512i z = _mm512_add_epi64(
         _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(seed + static_cast<uint64_t>(pair))), lanes),
         golden);
-    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), c1);
-    z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), c2);
-    z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, shift_right(z, 30)), c1);
+    z = _mm512_mullo_epi64(_mm512_xor_si512(z, shift_right(z, 27)), c2);
+    z = _mm512_xor_si512(z, shift_right(z, 31));
     const __mmask16 kept = _mm512_cmp_epu32_mask(z, limit, _MM_CMPINT_NLT);
     float* o = out + 2 * pair;
     const float* x = in + 2 * pair;
@@ -148,6 +154,14 @@ torch::Tensor dropped_from_seed(const torch::Tensor& x, double p, uint64_t seed)
   auto out = torch::empty(x.sizes(), x.options().requires_grad(false));
   run_mask(MaskOp::kDrop, out, &x, p, seed);
   return out;
+}
+
+void drop_from_seed_(torch::Tensor& x, double p, uint64_t seed) {
+  if (!fusable(x)) {
+    x.mul_(dropout_mask_from_seed(x, p, seed));
+    return;
+  }
+  run_mask(MaskOp::kDrop, x, &x, p, seed);
 }
 
 void add_masked_from_seed(torch::Tensor& target, const torch::Tensor& values, double p,

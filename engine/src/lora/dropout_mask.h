@@ -21,6 +21,7 @@ torch::Tensor dropout_mask_from_seed(const torch::Tensor& like, double p, uint64
 // operations with dropout_mask_from_seed(like, p, seed)): x ⊙ mask, and target += values ⊙ mask
 // in place (values shaped like target).
 torch::Tensor dropped_from_seed(const torch::Tensor& x, double p, uint64_t seed);
+void drop_from_seed_(torch::Tensor& x, double p, uint64_t seed);  // x ⊙ mask, in place
 void add_masked_from_seed(torch::Tensor& target, const torch::Tensor& values, double p,
                           uint64_t seed);
 

@@ -117,11 +117,16 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     }
     result[0] = grad_x;
     if (any_a) {
-      // The input, made again from the norm's input when that is what forward kept.
-      const auto x = norm_eps >= 0 ? model::rms_norm_forward(saved[0], saved.back(), norm_eps)
-                                         .first.view({-1, a_all.size(1)})
-                                   : saved[0];
-      auto grad_a = torch::mm(grad_down.t(), p > 0 ? dropped_from_seed(x, p, seed) : x);  // (R, in)
+      // The (dropped) input: made again from the norm's input when that is what forward kept,
+      // and then dropped in place, so that backward holds one copy of it, not two.
+      torch::Tensor x;
+      if (norm_eps >= 0) {
+        x = model::rms_norm_forward(saved[0], saved.back(), norm_eps).first.view({-1, a_all.size(1)});
+        if (p > 0) drop_from_seed_(x, p, seed);
+      } else {
+        x = p > 0 ? dropped_from_seed(saved[0], p, seed) : saved[0];
+      }
+      auto grad_a = torch::mm(grad_down.t(), x);  // (R, in)
       offset = 0;
       for (size_t i = 0; i < n; ++i) {
         const int64_t r = saved[4 + 2 * i].size(1);
