@@ -30,7 +30,7 @@ class TestTrainOps : public QObject {
     QVERIFY(loralab::model::use_kernel_simd_level(simd.toStdString()));
     for (uint64_t seed : {1u, 2u, 3u}) {
       const auto checks = loralab::model::check_training_ops(seed);
-      QCOMPARE(checks.size(), size_t(10));
+      QCOMPARE(checks.size(), size_t(12));
       for (const auto& check : checks) {
         const QString what = QString("%1 (%2), seed %3: forward %4, gradient %5 (scale %6)")
                                  .arg(QString::fromStdString(check.node))

@@ -29,10 +29,11 @@ void swiglu_forward_scalar(const T* g, const T* u, T* out, int64_t begin, int64_
 template <typename T>
 void swiglu_backward_scalar(const T* grad, const T* g, const T* u, T* dg, T* du, int64_t begin,
                             int64_t end) {
+  // Every input is read before either output is written: dg and du may be g's and u's buffers.
   for (int64_t i = begin; i < end; ++i) {
-    const T s = T(1) / (T(1) + std::exp(-g[i])), silu = g[i] * s;
+    const T s = T(1) / (T(1) + std::exp(-g[i])), silu = g[i] * s, gu = grad[i] * u[i];
     if (du) du[i] = grad[i] * silu;
-    if (dg) dg[i] = grad[i] * u[i] * (s + silu * (T(1) - s));
+    if (dg) dg[i] = gu * (s + silu * (T(1) - s));
   }
 }
 
@@ -341,10 +342,10 @@ template <typename T>
 std::pair<torch::Tensor, torch::Tensor> swiglu_backward_t(const torch::Tensor& grad_in,
                                                           const torch::Tensor& gate,
                                                           const torch::Tensor& up, bool want_gate,
-                                                          bool want_up) {
+                                                          bool want_up, bool overwrite) {
   auto grad = grad_in.contiguous();
-  torch::Tensor dg = want_gate ? torch::empty_like(gate) : torch::Tensor();
-  torch::Tensor du = want_up ? torch::empty_like(up) : torch::Tensor();
+  torch::Tensor dg = want_gate ? (overwrite ? gate : torch::empty_like(gate)) : torch::Tensor();
+  torch::Tensor du = want_up ? (overwrite ? up : torch::empty_like(up)) : torch::Tensor();
   const T *gr = grad.data_ptr<T>(), *g = gate.data_ptr<T>(), *u = up.data_ptr<T>();
   T* dgp = want_gate ? dg.data_ptr<T>() : nullptr;
   T* dup = want_up ? du.data_ptr<T>() : nullptr;
@@ -428,10 +429,10 @@ torch::Tensor swiglu_forward(const torch::Tensor& gate, const torch::Tensor& up)
 std::pair<torch::Tensor, torch::Tensor> swiglu_backward(const torch::Tensor& grad,
                                                         const torch::Tensor& gate,
                                                         const torch::Tensor& up, bool want_gate,
-                                                        bool want_up) {
+                                                        bool want_up, bool overwrite) {
   return gate.scalar_type() == torch::kFloat32
-             ? swiglu_backward_t<float>(grad, gate, up, want_gate, want_up)
-             : swiglu_backward_t<double>(grad, gate, up, want_gate, want_up);
+             ? swiglu_backward_t<float>(grad, gate, up, want_gate, want_up, overwrite)
+             : swiglu_backward_t<double>(grad, gate, up, want_gate, want_up, overwrite);
 }
 
 std::pair<torch::Tensor, torch::Tensor> rms_norm_forward(const torch::Tensor& x,

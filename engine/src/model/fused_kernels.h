@@ -14,11 +14,13 @@ bool fused_kernels_support(std::initializer_list<const torch::Tensor*> tensors);
 
 // silu(gate) · up.
 torch::Tensor swiglu_forward(const torch::Tensor& gate, const torch::Tensor& up);
-// d gate and d up for the upstream gradient `grad` (undefined where not wanted).
+// d gate and d up for the upstream gradient `grad` (undefined where not wanted). With
+// `overwrite` they are written over gate and up themselves (each element is read before it is
+// written) and returned as those tensors.
 std::pair<torch::Tensor, torch::Tensor> swiglu_backward(const torch::Tensor& grad,
                                                         const torch::Tensor& gate,
                                                         const torch::Tensor& up, bool want_gate,
-                                                        bool want_up);
+                                                        bool want_up, bool overwrite = false);
 
 // RMSNorm of x (rows, H) with weight w (H): y = x · rstd · w with rstd = 1/sqrt(mean(x²) + eps)
 // per row. Returns y and rstd (rows), which backward reuses.

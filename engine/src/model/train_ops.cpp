@@ -56,13 +56,21 @@ struct SwigluNode : torch::autograd::Function<SwigluNode> {
   // With s = sigmoid(gate) and silu = gate·s: d up = g·silu, d gate = g·up·silu', where
   // silu' = s·(1 + gate·(1 − s)) = s − silu·s + silu. Two buffers the size of gate in all (the
   // composed form makes four), which lowers the peak of a LoRA step, whose MLP keeps no inputs.
+  // When nothing but this node holds gate and up (the node's saved copy and the one unpacked
+  // here), the gradients go into their buffers instead: the top layer's MLP backward is where a
+  // LoRA step's memory peaks, and this takes two MLP-wide buffers off it. Their values are then
+  // gone, so a second backward through the node (retain_graph) is refused.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    if (ctx->saved_data.count("spent"))
+      throw std::runtime_error("SwiGLU training node: backward ran twice, but the first one wrote its gradients over the saved gate and up (retain_graph is not supported)");
     const auto saved = ctx->get_saved_variables();
     const auto &gate = saved[0], &up = saved[1];
     const auto& grad = grads[0];
     if (fused_kernels_support({&gate, &up})) {
-      auto [grad_gate, grad_up] =
-          swiglu_backward(grad, gate, up, ctx->needs_input_grad(0), ctx->needs_input_grad(1));
+      const bool overwrite = gate.use_count() <= 2 && up.use_count() <= 2;
+      if (overwrite) ctx->saved_data["spent"] = true;
+      auto [grad_gate, grad_up] = swiglu_backward(grad, gate, up, ctx->needs_input_grad(0),
+                                                  ctx->needs_input_grad(1), overwrite);
       return {grad_gate, grad_up};
     }
     auto derivative = torch::sigmoid(gate);
@@ -308,6 +316,18 @@ std::vector<TrainOpCheck> check_training_ops(uint64_t seed) {
   auto up_long = torch::randn({batch, long_steps, 29}, f64);
   checks.push_back(compare(
       "swiglu float32",
+      [](const auto& in) {
+        return swiglu_node(in[0].to(torch::kFloat32), in[1].to(torch::kFloat32)).to(torch::kFloat64);
+      },
+      [](const auto& in) { return torch::silu(in[0]) * in[1]; }, {gate_long, up_long}));
+
+  // The same with gate and up made inside the op, so that only the node holds them and its
+  // backward writes the gradients over them (what a training step does).
+  checks.push_back(compare(
+      "swiglu over its inputs", [](const auto& in) { return swiglu_node(in[0] * 1.0, in[1] * 1.0); },
+      [](const auto& in) { return torch::silu(in[0]) * in[1]; }, {gate, up}));
+  checks.push_back(compare(
+      "swiglu over its inputs float32",
       [](const auto& in) {
         return swiglu_node(in[0].to(torch::kFloat32), in[1].to(torch::kFloat32)).to(torch::kFloat64);
       },
