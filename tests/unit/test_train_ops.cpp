@@ -5,8 +5,9 @@
 // differ only in order). The float32 kernels (attention's vectorised exp and softmax, SwiGLU,
 // RMSNorm, rotary embedding, the loss's vectorised max and exp over rows of 45 logits) are held
 // to 2e-5 relative to the gradients' scale against the float64 reference: float32 rounding over
-// sums of up to 45 terms, far below what a wrong mask, tail or exp would give. Each float32
-// kernel has scalar, AVX2 and AVX-512 paths: the checks run on every one this CPU has. The whole
+// sums of up to 45 terms, far below what a wrong mask, tail or exp would give. The float32
+// kernels have scalar and AVX2 paths (the softmax rows AVX-512 too): the checks run on every
+// instruction set this CPU has. The whole
 // model's adapter gradients through these nodes are checked against finite differences in
 // test_train.
 #include <QtTest>

@@ -70,42 +70,10 @@ __attribute__((target("avx2,fma"))) void swiglu_backward_avx2(const float* grad,
   swiglu_backward_scalar(grad, g, u, dg, du, i, end);
 }
 
-__attribute__((target("avx512f"))) inline __m512 sigmoid16(__m512 x) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  return _mm512_div_ps(one, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
-}
-
-__attribute__((target("avx512f"))) void swiglu_forward_avx512(const float* g, const float* u,
-                                                              float* out, int64_t begin, int64_t end) {
-  int64_t i = begin;
-  for (; i + 16 <= end; i += 16) {
-    const __m512 x = _mm512_loadu_ps(g + i);
-    _mm512_storeu_ps(out + i, _mm512_mul_ps(_mm512_mul_ps(x, sigmoid16(x)), _mm512_loadu_ps(u + i)));
-  }
-  swiglu_forward_scalar(g, u, out, i, end);
-}
-
-__attribute__((target("avx512f"))) void swiglu_backward_avx512(const float* grad, const float* g,
-                                                               const float* u, float* dg, float* du,
-                                                               int64_t begin, int64_t end) {
-  const __m512 one = _mm512_set1_ps(1.0f);
-  int64_t i = begin;
-  for (; i + 16 <= end; i += 16) {
-    const __m512 x = _mm512_loadu_ps(g + i), up = _mm512_loadu_ps(u + i), gr = _mm512_loadu_ps(grad + i);
-    const __m512 s = sigmoid16(x), silu = _mm512_mul_ps(x, s);
-    if (du) _mm512_storeu_ps(du + i, _mm512_mul_ps(gr, silu));
-    if (dg) {
-      const __m512 slope = _mm512_fmadd_ps(silu, _mm512_sub_ps(one, s), s);
-      _mm512_storeu_ps(dg + i, _mm512_mul_ps(_mm512_mul_ps(gr, up), slope));
-    }
-  }
-  swiglu_backward_scalar(grad, g, u, dg, du, i, end);
-}
 #endif
 
 void swiglu_forward_range(const float* g, const float* u, float* out, int64_t begin, int64_t end) {
 #ifdef LORALAB_X86
-  if (has_avx512()) return swiglu_forward_avx512(g, u, out, begin, end);
   if (has_avx2()) return swiglu_forward_avx2(g, u, out, begin, end);
 #endif
   swiglu_forward_scalar(g, u, out, begin, end);
@@ -116,7 +84,6 @@ void swiglu_forward_range(const double* g, const double* u, double* out, int64_t
 void swiglu_backward_range(const float* grad, const float* g, const float* u, float* dg, float* du,
                            int64_t begin, int64_t end) {
 #ifdef LORALAB_X86
-  if (has_avx512()) return swiglu_backward_avx512(grad, g, u, dg, du, begin, end);
   if (has_avx2()) return swiglu_backward_avx2(grad, g, u, dg, du, begin, end);
 #endif
   swiglu_backward_scalar(grad, g, u, dg, du, begin, end);

@@ -50,22 +50,26 @@ inline Simd set_simd_level(Simd level) {
 inline bool has_avx2() { return simd_level() >= Simd::kAvx2; }
 inline bool has_avx512() { return simd_level() >= Simd::kAvx512; }
 
+// e^x = 2^n · e^r with n = round(x·log2 e) and r = x − n·ln 2 (ln 2 in two parts, so that r is
+// exact), e^r = 1 + r + r²·series(r), with the series of Cephes' expf, highest power first: for
+// exp8 and exp16.
+inline constexpr float kLog2e = 1.44269504088896341f, kLn2High = 0.693359375f,
+                       kLn2Low = -2.12194440e-4f;
+inline constexpr float kExpSeries[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                                        4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+
 // e^x for 8 floats: x = n ln2 + r with |r| ≤ ln2/2, e^r from its degree-7 series in Horner form
-// (Cephes' expf coefficients), 2^n put into the exponent bits. Relative error ~2 ulp for
+// (kExpSeries), 2^n put into the exponent bits. Relative error ~2 ulp for
 // x ∈ [−87, 88]; the input is clamped there (softmax arguments are ≤ 0, so only the low end
 // matters and gives ~0 as it should).
 __attribute__((target("avx2,fma"))) inline __m256 exp8(__m256 x) {
   x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.0f)), _mm256_set1_ps(-87.0f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2High), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Low), r);
+  __m256 p = _mm256_set1_ps(kExpSeries[0]);
+  for (int i = 1; i < 6; ++i) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpSeries[i]));
   p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
   const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
@@ -112,19 +116,15 @@ __attribute__((target("avx512f"))) inline __m512 vmin16(__m512 a, __m512 b) {
 __attribute__((target("avx512f"))) inline __m512 exp16(__m512 x) {
   x = vmax16(vmin16(x, _mm512_set1_ps(88.0f)), _mm512_set1_ps(-87.0f));
   // (The masked forms with every lane set: the unmasked ones trip the same GCC 12 warning.)
-  const __m512 scaled = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f));
+  const __m512 scaled = _mm512_mul_ps(x, _mm512_set1_ps(kLog2e));
   const __m512 n = _mm512_mask_roundscale_ps(scaled, __mmask16(0xFFFF), scaled,
                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_mask_scalef_ps(p, __mmask16(0xFFFF), p, n);
+  const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Low),
+                                    _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2High), x));
+  __m512 series = _mm512_set1_ps(kExpSeries[0]);
+  for (int i = 1; i < 6; ++i) series = _mm512_fmadd_ps(series, r, _mm512_set1_ps(kExpSeries[i]));
+  const __m512 er = _mm512_fmadd_ps(series, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_mask_scalef_ps(er, __mmask16(0xFFFF), er, n);
 }
 
 // Horizontal max and sum of 16 floats (through memory: GCC 12's _mm512_reduce_* warn about an
