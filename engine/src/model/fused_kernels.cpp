@@ -440,7 +440,7 @@ bool rotary_supports(const torch::Tensor& x, const torch::Tensor& cos, const tor
   return fused_kernels_support({&cos, &sin}) && x.scalar_type() == cos.scalar_type() &&
          x.device().is_cpu() && x.dim() == 4 && x.stride(3) == 1 && x.size(3) % 2 == 0 &&
          cos.dim() == 2 && cos.size(0) == x.size(2) && cos.size(1) == x.size(3) &&
-         sin.sizes() == cos.sizes() && torch::empty_like(x).strides() == x.strides();
+         sin.sizes() == cos.sizes() && x.is_non_overlapping_and_dense();
 }
 
 torch::Tensor rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,

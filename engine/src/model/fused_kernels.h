@@ -37,7 +37,8 @@ std::pair<torch::Tensor, torch::Tensor> rms_norm_backward(const torch::Tensor& g
 // Rotary embedding of x (B, heads, T, hd), hd even, with tables (T, hd) of x's dtype: with P the
 // swap of each row's halves, x · cos + P(x) · sin, or with `transpose` the gradient's map
 // x · cos + P(x · sin). One pass; the result has x's strides (rotary_supports requires x's
-// layout to be one that empty_like keeps, as the transposed projections are).
+// layout to be dense without overlaps, which empty_like keeps, as the transposed projections
+// are).
 bool rotary_supports(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 torch::Tensor rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                      bool transpose);
