@@ -51,17 +51,18 @@ struct StepCost {
   double last_loss = 0;
 };
 
-// Page faults of 4 extra training steps, per step: runs of 1 and 5 timed steps differ only there.
-// A first run warms whatever cache there is.
+// Page faults of 8 extra training steps, per step: runs of 1 and 9 timed steps differ only there.
+// A first run warms whatever cache there is. (Eight steps, so that the blocks reused on every
+// step outnumber the few fresh ones each run makes for its model far enough to tell them apart.)
 StepCost step_cost() {
   loralab::run_train_bench(tiny_spec(1));
   long before = minor_faults();
   loralab::run_train_bench(tiny_spec(1));
   const long short_run = minor_faults() - before;
   before = minor_faults();
-  const auto result = loralab::run_train_bench(tiny_spec(5));
+  const auto result = loralab::run_train_bench(tiny_spec(9));
   const long long_run = minor_faults() - before;
-  return {double(long_run - short_run) / 4.0, result.last_loss};
+  return {double(long_run - short_run) / 8.0, result.last_loss};
 }
 
 constexpr double kLogitsPages = 8.0 * 256 * 8192 * 4 / 4096;
