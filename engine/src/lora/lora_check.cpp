@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "lora/lora_gemm.h"
+#include "model/row_gemm.h"
 #include "lora/lora_linear.h"
 
 namespace loralab::lora {
@@ -15,12 +15,13 @@ void compare(LoraKernelCheck& check, const torch::Tensor& got, const torch::Tens
   check.scale = std::max(check.scale, want.abs().max().item<double>());
 }
 
-// out = beta · out + alpha · a · b through lora_gemm in float32, against float64 addmm. `slice`
-// makes out a column slice of a wider matrix; `b_transposed` passes b as a transposed view.
+// out = beta · out + alpha · a · b through row_gemm in float32, against float64 addmm. `slice`
+// makes out a column slice of a wider matrix; `b_transposed` / `a_transposed` pass b / a as
+// transposed views.
 LoraKernelCheck gemm_case(const std::string& what, int64_t m, int64_t k, int64_t n, double alpha,
-                          double beta, bool slice, bool b_transposed) {
+                          double beta, bool slice, bool b_transposed, bool a_transposed = false) {
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  auto a = torch::randn({m, k}, f64);
+  auto a = a_transposed ? torch::randn({k, m}, f64).t() : torch::randn({m, k}, f64);
   auto b = b_transposed ? torch::randn({n, k}, f64).t() : torch::randn({k, n}, f64);
   auto wide = torch::randn({m, n + (slice ? 7 : 0)}, f64);
   if (beta == 0) wide.fill_(std::numeric_limits<double>::quiet_NaN());  // must be ignored
@@ -30,12 +31,12 @@ LoraKernelCheck gemm_case(const std::string& what, int64_t m, int64_t k, int64_t
                                                       a, b, beta, alpha));
   auto wide32 = wide.to(torch::kFloat32);
   auto out32 = wide32.narrow(1, slice ? 3 : 0, n);
-  const auto a32 = a.to(torch::kFloat32);
+  const auto a32 = a_transposed ? a.t().to(torch::kFloat32).t() : a.to(torch::kFloat32);
   const auto b32 = b_transposed ? b.t().to(torch::kFloat32).t() : b.to(torch::kFloat32);
   LoraKernelCheck check;
   check.what = what;
-  check.kernel = lora_gemm_uses_kernel(out32, a32, b32);
-  lora_gemm(out32, a32, b32, alpha, beta);
+  check.kernel = model::row_gemm_uses_kernel(out32, a32, b32);
+  model::row_gemm(out32, a32, b32, alpha, beta);
   if (slice) {  // the columns beside the slice are untouched
     compare(check, wide32.narrow(1, 0, 3), want.narrow(1, 0, 3));
     compare(check, wide32.narrow(1, n + 3, 4), want.narrow(1, n + 3, 4));
@@ -97,9 +98,39 @@ LoraKernelCheck node_case(uint64_t seed) {
   const auto want = run(torch::kFloat64), got = run(torch::kFloat32);
   LoraKernelCheck check;
   check.what = "node: q/k/v-like layers, ranks 3/5/2, dropout 0.2";
-  check.kernel = lora_gemm_uses_kernel(torch::empty({rows, 10}), torch::empty({rows, in}),
+  check.kernel = model::row_gemm_uses_kernel(torch::empty({rows, 10}), torch::empty({rows, in}),
                                        torch::empty({in, 10}));
   for (size_t i = 0; i < want.values.size(); ++i) compare(check, got.values[i], want.values[i]);
+  return check;
+}
+
+// A trainable linear layer with bias (full fine-tuning) on 3 × 40 rows: float32 takes the
+// row_gemm node (LoraLinearImpl::linear), float64 LibTorch's linear. Output and the gradients of
+// x, the weight and the bias for one random upstream gradient.
+LoraKernelCheck linear_case() {
+  const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  const int64_t in = 37, out = 70;
+  auto weight = torch::randn({out, in}, f64) * 0.3, bias = torch::randn({out}, f64);
+  auto x = torch::randn({3, 40, in}, f64), upstream = torch::randn({3, 40, out}, f64);
+  auto run = [&](torch::ScalarType dtype) {
+    LoraLinear layer(weight.to(dtype).detach().clone(), bias.to(dtype).detach().clone());
+    layer->weight.set_requires_grad(true);
+    layer->bias.set_requires_grad(true);
+    auto input = x.to(dtype).detach().clone().set_requires_grad(true);
+    auto y = layer->forward(input);
+    y.backward(upstream.to(dtype));
+    return std::vector<torch::Tensor>{y.detach(), input.grad(), layer->weight.grad(), layer->bias.grad()};
+  };
+  const auto want = run(torch::kFloat64), got = run(torch::kFloat32);
+  LoraKernelCheck check;
+  check.what = "trainable linear with bias: y, grad x, grad W, grad b";
+  check.kernel = model::row_gemm_uses_kernel(torch::empty({120, out}), torch::empty({120, in}),
+                                             torch::empty({in, out}));
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!got[i].defined() || !want[i].defined())
+      throw std::runtime_error("linear check: value " + std::to_string(i) + " is missing");
+    compare(check, got[i], want[i]);
+  }
   return check;
 }
 
@@ -116,7 +147,13 @@ std::vector<LoraKernelCheck> check_lora_kernels(uint64_t seed) {
   checks.push_back(gemm_case("grad_down slice = s g B", 23, 150, 33, 1.3, 0.0, true, false));
   // The rank update into the input gradient, 13 rows (two tiles and a row tail of 1).
   checks.push_back(gemm_case("grad_x += grad_down A", 13, 48, 131, 1.0, 1.0, false, false));
+  // grad_a = grad_downᵀ x: a read through its transposed view, few rows (tasks split columns),
+  // k = 600 (two blocks of depth).
+  checks.push_back(gemm_case("grad_a = grad_down^T x", 21, 600, 70, 0.9, 0.0, false, false, true));
+  // A linear layer's x Wᵀ: many rows (tasks take whole tiles), 300 columns (two panels), k = 530.
+  checks.push_back(gemm_case("y = x W^T", 70, 530, 300, 1.0, 0.0, false, true));
   checks.push_back(node_case(seed));
+  checks.push_back(linear_case());
   return checks;
 }
 

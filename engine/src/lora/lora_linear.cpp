@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "lora/dropout_mask.h"
-#include "lora/lora_gemm.h"
+#include "model/row_gemm.h"
 #include "model/fused_kernels.h"
 #include "loralab/error.h"
 
@@ -37,19 +37,19 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     const size_t n = weights.size();
     const int64_t seed = p > 0 ? static_cast<int64_t>(next_dropout_seed()) : 0;
     auto a_all = n == 1 ? as[0] : torch::cat(as, 0);  // (R, in)
-    // The r-wide products go through lora_gemm (lora_gemm.h): down = dropout(x) Aᵀ, (rows, R),
+    // The r-wide products go through model::row_gemm (model/row_gemm.h): down = dropout(x) Aᵀ, (rows, R),
     // and each layer's s_i · down_i B_iᵀ added into its output.
     auto down = torch::empty({x.size(0), a_all.size(0)}, x.options());
-    lora_gemm(down, p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x, a_all.t(), 1.0, 0.0);
+    model::row_gemm(down, p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x, a_all.t(), 1.0, 0.0);
     variable_list outputs;
     // x itself, or the norm's input to make x again from.
     const bool remake = norm_input.has_value() && norm_input->defined();
     variable_list saved{remake ? *norm_input : x, a_all, down};
     int64_t offset = 0;
     for (size_t i = 0; i < n; ++i) {
-      auto y = biases.empty() ? torch::mm(x, weights[i].t()) : torch::addmm(biases[i], x, weights[i].t());
+      auto y = biases.empty() ? model::row_mm(x, weights[i].t()) : torch::addmm(biases[i], x, weights[i].t());
       const int64_t r = bs[i].size(1);
-      lora_gemm(y, down.narrow(1, offset, r), bs[i].t(), scales[i], 1.0);
+      model::row_gemm(y, down.narrow(1, offset, r), bs[i].t(), scales[i], 1.0);
       offset += r;
       outputs.push_back(y);
       saved.push_back(weights[i]);
@@ -93,26 +93,29 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
         offset += r;
         continue;
       }
-      lora_gemm(grad_down.narrow(1, offset, r), grad, b, scales[i], 0.0);
+      model::row_gemm(grad_down.narrow(1, offset, r), grad, b, scales[i], 0.0);
       if (ctx->needs_input_grad(0)) {
         if (grad_x.defined())
-          grad_x.addmm_(grad, weight);
+          model::row_gemm(grad_x, grad, weight, 1.0, 1.0);
         else
-          grad_x = torch::mm(grad, weight);
+          grad_x = model::row_mm(grad, weight);
       }
-      // (out, r), made as (r, out): OpenBLAS splits a product of r columns badly over threads.
-      if (ctx->needs_input_grad(first_b + i))
-        result[first_b + i] =
-            torch::mm(down.narrow(1, offset, r).t(), grad).mul_(scales[i]).t().contiguous();
+      // (out, r), made as (r, out): r rows of a long product over the rows, read from down's
+      // columns where they lie; a product of r columns would run one vector wide.
+      if (ctx->needs_input_grad(first_b + i)) {
+        auto grad_b = torch::empty({r, grad.size(1)}, grad.options());
+        model::row_gemm(grad_b, down.narrow(1, offset, r).t(), grad, scales[i], 0.0);
+        result[first_b + i] = grad_b.t().contiguous();
+      }
       offset += r;
     }
     if (ctx->needs_input_grad(0) && grad_x.defined()) {
       if (p > 0) {
         auto lora = torch::empty(grad_x.sizes(), grad_x.options());
-        lora_gemm(lora, grad_down, a_all, 1.0, 0.0);  // (rows, in)
+        model::row_gemm(lora, grad_down, a_all, 1.0, 0.0);  // (rows, in)
         add_masked_from_seed(grad_x, lora, p, seed);
       } else {
-        lora_gemm(grad_x, grad_down, a_all, 1.0, 1.0);
+        model::row_gemm(grad_x, grad_down, a_all, 1.0, 1.0);
       }
     }
     result[0] = grad_x;
@@ -126,7 +129,7 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
       } else {
         x = p > 0 ? dropped_from_seed(saved[0], p, seed) : saved[0];
       }
-      auto grad_a = torch::mm(grad_down.t(), x);  // (R, in)
+      auto grad_a = model::row_mm(grad_down.t(), x);  // (R, in)
       offset = 0;
       for (size_t i = 0; i < n; ++i) {
         const int64_t r = saved[4 + 2 * i].size(1);
@@ -135,6 +138,33 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
       }
     }
     return result;  // per flattened forward argument; p, scales and the norm's inputs get none
+  }
+};
+
+// A linear layer y = x Wᵀ (+ b) on rows, its forward and input gradient through row_gemm
+// (model/row_gemm.h), the weight's gradient gᵀ x through LibTorch (a long product over the rows,
+// where OpenBLAS is at its best). It keeps x only when the weight trains and W only when x needs
+// a gradient, as LibTorch's own nodes do.
+struct RowLinear : torch::autograd::Function<RowLinear> {
+  // bias: empty or one (out) tensor.
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
+                               torch::TensorList bias) {
+    auto y = model::row_mm(x, weight.t());
+    if (!bias.empty()) y.add_(bias[0]);
+    ctx->saved_data["bias"] = !bias.empty();
+    ctx->save_for_backward({weight.requires_grad() ? x : torch::Tensor(),
+                            x.requires_grad() ? weight : torch::Tensor()});
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto grad = grads[0].contiguous();
+    variable_list result(3);
+    if (ctx->needs_input_grad(0)) result[0] = model::row_mm(grad, saved[1]);
+    if (ctx->needs_input_grad(1)) result[1] = torch::mm(grad.t(), saved[0]);
+    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) result[2] = grad.sum(0);
+    return result;
   }
 };
 
@@ -212,10 +242,29 @@ const Adapter* LoraLinearImpl::fused_adapter(const torch::Tensor& x) const {
   return live;
 }
 
+torch::Tensor LoraLinearImpl::linear(const torch::Tensor& x) const {
+  // Through RowLinear where a gradient is wanted of float32 rows enough to fill the kernel's
+  // tiles; inference (decoding feeds one row) and autocast keep LibTorch's linear.
+  const bool wanted = torch::GradMode::is_enabled() &&
+                      (x.requires_grad() || weight.requires_grad() ||
+                       (bias.defined() && bias.requires_grad()));
+  if (!wanted || at::autocast::is_cpu_enabled() || x.dim() < 2 || x.numel() < 64 * in_features() ||
+      x.scalar_type() != weight.scalar_type() ||
+      (bias.defined() && bias.scalar_type() != weight.scalar_type()))
+    return torch::nn::functional::linear(x, weight, bias);
+  auto rows = x.reshape({-1, in_features()}).contiguous();
+  if (!model::row_gemm_uses_kernel(rows, rows, weight)) return torch::nn::functional::linear(x, weight, bias);
+  auto shape = x.sizes().vec();
+  shape.back() = out_features();
+  std::vector<torch::Tensor> biases;
+  if (bias.defined()) biases.push_back(bias);
+  return RowLinear::apply(rows, weight, torch::TensorList(biases)).view(shape);
+}
+
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x) {
   if (const Adapter* only = fused_adapter(x))
     return run_fused(x, {{this, only}}, is_training() ? only->dropout : 0.0).front();
-  auto y = torch::nn::functional::linear(x, weight, bias);
+  auto y = linear(x);
   if (merged()) return y;
   if (!torch::GradMode::is_enabled() && !is_training()) return add_adapters_inplace(x, y);
   for (auto& adapter : adapters_) {

@@ -57,6 +57,9 @@ class LoraLinearImpl : public torch::nn::Module {
   bool merged() const { return original_weight_.defined(); }
   // forward is x Wᵀ (+ bias) alone: merged, or no live adapter.
   bool plain() const;
+  // x Wᵀ (+ bias) alone, whatever the adapters: for training through the row_gemm node (see
+  // lora_linear.cpp), else LibTorch's linear.
+  torch::Tensor linear(const torch::Tensor& x) const;
   // ΔW = Σ enabled λ s B A in float32, shape (out, in).
   torch::Tensor delta_weight() const;
 

@@ -7,6 +7,7 @@
 
 #include "model/attention_kernel.h"
 #include "model/fused_kernels.h"
+#include "model/row_gemm.h"
 #include "model/simd_avx2.h"
 #include "model/train_ops_check.h"
 
@@ -148,7 +149,7 @@ struct MaskedCrossEntropyNode : torch::autograd::Function<MaskedCrossEntropyNode
       if (!gradient) continue;
       if (grad_hidden.defined()) {
         auto rows_out = grad_hidden.narrow(0, start, n);
-        torch::mm_out(rows_out, logits, weight);
+        row_gemm(rows_out, logits, weight, 1.0, 0.0);  // a long product over the vocabulary
       }
       if (grad_weight.defined()) grad_weight.addmm_(logits.t(), h);
     }
