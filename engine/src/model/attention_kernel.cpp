@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
+#include "model/row_gemm.h"
 #include "model/simd_avx2.h"
 
 namespace loralab::model {
@@ -16,8 +18,11 @@ namespace {
 
 // ---- BLAS, row-major ----
 
+// float32 products with b row-major go to the row kernel (model/row_gemm.h) where the CPU has
+// AVX-512: at head dimension 32 and blocks of 32 queries it beats OpenBLAS's small-matrix paths.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (!trans_b && row_gemm_serial(m, n, k, alpha, a, lda, trans_a, b, ldb, beta, c, ldc)) return;
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
               int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
 }
@@ -162,30 +167,61 @@ Shape shape_of(const torch::Tensor& q, const torch::Tensor& k, int64_t query_blo
   return s;
 }
 
-// Scores of query rows start..start+length of head (b, h) against keys 0..start+length, then
-// their causal softmax, into `probs` (length rows of `ld`).
+// A (sequence, key/value head) unit's k or v transposed, (hd, T) row-major, for products with
+// kᵀ or vᵀ as their right operand: the row kernel reads that operand row by row. Empty where the
+// kernel does not run (float64, or no AVX-512): BLAS then reads k or v transposed itself.
 template <typename T>
-void block_probs(const Shape& s, const Heads<T>& q, const Heads<T>& k, int64_t b, int64_t h,
-                 int64_t start, int64_t length, T* probs, int64_t ld) {
-  const int64_t keys = start + length, kvh = h / s.group;
-  gemm(false, true, length, keys, s.head_dim, T(1), q.at(b, h, start), q.st, k.at(b, kvh, 0), k.st,
-       T(0), probs, ld);
-  for (int64_t r = 0; r < length; ++r) softmax_row(probs + r * ld, start + r + 1, keys);
+void transpose_rows(const Shape& s, const Heads<T>& x, int64_t b, int64_t kvh, std::vector<T>& out) {
+  out.clear();
+  if constexpr (std::is_same_v<T, float>) {
+#ifdef LORALAB_X86
+    if (!has_avx512()) return;
+    out.resize(static_cast<size_t>(s.head_dim * s.steps));
+    for (int64_t t = 0; t < s.steps; ++t) {
+      const T* row = x.at(b, kvh, t);
+      for (int64_t d = 0; d < s.head_dim; ++d) out[d * s.steps + t] = row[d];
+    }
+#endif
+  }
 }
 
-// Calls visit(scratch, b, kvh, h, start, length, keys) for every query block of every head,
-// in parallel over (sequence, key/value head) units so that a unit's heads, which share k and v
-// and their gradients, stay on one thread. `scratch` holds `buffers` per-thread blocks of scores.
-template <typename T, typename Visit>
-void for_each_block(const Shape& s, int buffers, const Visit& visit) {
+// rows (length × hd, row step ld) times x (keys, hd)ᵀ of unit (b, kvh) into out (length × keys):
+// through the transposed copy when there is one.
+template <typename T>
+void times_keys_t(const Shape& s, int64_t length, int64_t keys, const T* rows, int64_t ld,
+                  const Heads<T>& x, int64_t b, int64_t kvh, const std::vector<T>& xt, T* out) {
+  if (!xt.empty())
+    gemm(false, false, length, keys, s.head_dim, T(1), rows, ld, xt.data(), s.steps, T(0), out, keys);
+  else
+    gemm(false, true, length, keys, s.head_dim, T(1), rows, ld, x.at(b, kvh, 0), x.st, T(0), out, keys);
+}
+
+// Scores of query rows start..start+length of head (b, h) against keys 0..start+length, then
+// their causal softmax, into `probs` (length rows of `ld` = keys).
+template <typename T>
+void block_probs(const Shape& s, const Heads<T>& q, const Heads<T>& k, const std::vector<T>& kt,
+                 int64_t b, int64_t h, int64_t start, int64_t length, T* probs) {
+  const int64_t keys = start + length, kvh = h / s.group;
+  times_keys_t(s, length, keys, q.at(b, h, start), q.st, k, b, kvh, kt, probs);
+  for (int64_t r = 0; r < length; ++r) softmax_row(probs + r * keys, start + r + 1, keys);
+}
+
+// Calls enter(kt, vt, b, kvh) for every (sequence, key/value head) unit, then visit(scratch, kt,
+// vt, b, kvh, h, start, length, keys) for every query block of each of its heads, in parallel over units
+// so that a unit's heads, which share k and v and their gradients, stay on one thread. `scratch`
+// holds `buffers` per-thread blocks of scores; kt and vt are per-thread buffers for the unit's
+// transposed k and v (transpose_rows).
+template <typename T, typename Enter, typename Visit>
+void for_each_block(const Shape& s, int buffers, const Enter& enter, const Visit& visit) {
   at::parallel_for(0, s.batch * s.kv_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> scratch(static_cast<size_t>(buffers * s.block * s.steps));
+    std::vector<T> scratch(static_cast<size_t>(buffers * s.block * s.steps)), kt, vt;
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t b = unit / s.kv_heads, kvh = unit % s.kv_heads;
+      enter(kt, vt, b, kvh);
       for (int64_t h = kvh * s.group; h < (kvh + 1) * s.group; ++h)
         for (int64_t start = 0; start < s.steps; start += s.block) {
           const int64_t length = std::min(s.block, s.steps - start);
-          visit(scratch.data(), b, kvh, h, start, length, start + length);
+          visit(scratch.data(), kt, vt, b, kvh, h, start, length, start + length);
         }
     }
   });
@@ -197,9 +233,13 @@ torch::Tensor forward_impl(const torch::Tensor& q_in, const torch::Tensor& k_in,
   const Shape s = shape_of(q_in, k_in, query_block);
   auto out = torch::empty({s.batch, s.steps, s.heads, s.head_dim}, q_in.options());
   const Heads<T> q(q_in), k(k_in), v(v_in), o(out.transpose(1, 2));
-  for_each_block<T>(s, 1, [&](T* probs, int64_t b, int64_t kvh, int64_t h, int64_t start,
-                              int64_t length, int64_t keys) {
-    block_probs(s, q, k, b, h, start, length, probs, keys);
+  auto enter = [&](std::vector<T>& kt, std::vector<T>&, int64_t b, int64_t kvh) {
+    transpose_rows(s, k, b, kvh, kt);
+  };
+  for_each_block<T>(s, 1, enter, [&](T* probs, const std::vector<T>& kt, const std::vector<T>&,
+                                     int64_t b, int64_t kvh, int64_t h, int64_t start,
+                                     int64_t length, int64_t keys) {
+    block_probs(s, q, k, kt, b, h, start, length, probs);
     gemm(false, false, length, s.head_dim, keys, T(1), probs, keys, v.at(b, kvh, 0), v.st, T(0),
          o.at(b, h, start), o.st);
   });
@@ -218,16 +258,20 @@ AttentionGrads backward_impl(const torch::Tensor& q_in, const torch::Tensor& k_i
   auto grad_v = torch::zeros({s.batch, s.steps, s.kv_heads, s.head_dim}, v_in.options()).transpose(1, 2);
   const Heads<T> q(q_in), k(k_in), v(v_in), go(grad_out.transpose(1, 2)), gq(grad_q), gk(grad_k),
       gv(grad_v);
-  for_each_block<T>(s, 2, [&](T* scratch, int64_t b, int64_t kvh, int64_t h, int64_t start,
-                              int64_t length, int64_t keys) {
+  auto enter = [&](std::vector<T>& kt, std::vector<T>& vt, int64_t b, int64_t kvh) {
+    transpose_rows(s, k, b, kvh, kt);
+    transpose_rows(s, v, b, kvh, vt);
+  };
+  for_each_block<T>(s, 2, enter, [&](T* scratch, const std::vector<T>& kt, const std::vector<T>& vt,
+                                     int64_t b, int64_t kvh, int64_t h, int64_t start,
+                                     int64_t length, int64_t keys) {
     T* p = scratch;
     T* d = scratch + s.block * s.steps;
-    block_probs(s, q, k, b, h, start, length, p, keys);
+    block_probs(s, q, k, kt, b, h, start, length, p);
     // dV += Pᵀ dO; dP = dO Vᵀ; dS = softmax'(P, dP); dQ = dS K; dK += dSᵀ Q.
     gemm(true, false, keys, s.head_dim, length, T(1), p, keys, go.at(b, h, start), go.st, T(1),
          gv.at(b, kvh, 0), gv.st);
-    gemm(false, true, length, keys, s.head_dim, T(1), go.at(b, h, start), go.st, v.at(b, kvh, 0),
-         v.st, T(0), d, keys);
+    times_keys_t(s, length, keys, go.at(b, h, start), go.st, v, b, kvh, vt, d);
     for (int64_t r = 0; r < length; ++r) softmax_backward_row(p + r * keys, d + r * keys, keys);
     gemm(false, false, length, s.head_dim, keys, T(1), d, keys, k.at(b, kvh, 0), k.st, T(0),
          gq.at(b, h, start), gq.st);

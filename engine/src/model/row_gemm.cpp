@@ -169,16 +169,46 @@ void row_gemm(torch::Tensor out, const torch::Tensor& a, const torch::Tensor& b,
         run(first * kRows, std::min(m, last * kRows), col, std::min(kPanel, n - col));
     });
   } else {
-    // Few rows (a rank's worth, over a long k): tasks are tiles × 64 columns.
-    const int64_t chunks = (n + 63) / 64, units = tiles * chunks;
-    const int64_t unit_work = std::max<int64_t>(1, kRows * std::min<int64_t>(64, n) * k);
-    at::parallel_for(0, units, std::max<int64_t>(1, 32768 / unit_work), [&](int64_t first, int64_t last) {
-      for (int64_t u = first; u < last; ++u) {
-        const int64_t t = u / chunks, col = (u % chunks) * 64;
-        run(t * kRows, std::min(m, t * kRows + kRows), col, std::min<int64_t>(64, n - col));
-      }
+    // Few rows (a rank's worth, over a long k): tasks are chunks of 64 columns, each over all
+    // rows block of depth by block, so that a block of b (512 × 64) stays in L2 while every row
+    // tile passes over it.
+    const int64_t chunks = (n + 63) / 64;
+    const int64_t chunk_work = std::max<int64_t>(1, m * std::min<int64_t>(64, n) * k);
+    at::parallel_for(0, chunks, std::max<int64_t>(1, 32768 / chunk_work), [&](int64_t first, int64_t last) {
+      for (int64_t c = first; c < last; ++c)
+        run(0, m, c * 64, std::min<int64_t>(64, n - c * 64));
     });
   }
+#endif
+}
+
+bool row_gemm_serial(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                     bool a_transposed, const float* b, int64_t ldb, float beta, float* c,
+                     int64_t ldc) {
+#ifdef LORALAB_X86
+  if (!has_avx512()) return false;
+  if (m <= 0 || n <= 0) return true;
+  for (int64_t col = 0; col < n; col += kPanel) {
+    const int64_t width = std::min(kPanel, n - col);
+    if (k == 0) {
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < width; ++j) c[i * ldc + col + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + col + j];
+      continue;
+    }
+    for (int64_t depth = 0; depth < k; depth += kDepth) {
+      const int64_t step = std::min(kDepth, k - depth);
+      const float fb = depth == 0 ? beta : 1.0f;
+      if (a_transposed)
+        rows_avx512<true>(0, m, width, step, alpha, fb, a + depth * lda, lda, b + depth * ldb + col, ldb, c + col, ldc);
+      else
+        rows_avx512<false>(0, m, width, step, alpha, fb, a + depth, lda, b + depth * ldb + col, ldb, c + col, ldc);
+    }
+  }
+  return true;
+#else
+  (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)lda, (void)a_transposed, (void)b, (void)ldb,
+      (void)beta, (void)c, (void)ldc;
+  return false;
 #endif
 }
 

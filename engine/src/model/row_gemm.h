@@ -24,6 +24,15 @@ void row_gemm(torch::Tensor out, const torch::Tensor& a, const torch::Tensor& b,
 // Whether row_gemm takes the kernel for these operands (for tests and benchmarks).
 bool row_gemm_uses_kernel(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b);
 
+// The kernel on raw float32 rows, on the calling thread (for kernels that run their own parallel
+// loops, such as attention's per-head products): c (m × n, row step ldc) = beta · c + alpha · a b,
+// a (m × k) with row step lda, or with `a_transposed` aᵀ's rows (a's columns) at step lda; b
+// (k × n) with row step ldb, unit column step. Returns false, touching nothing, when the CPU (or
+// the lowered SIMD level) has no AVX-512: the caller then runs its own product.
+bool row_gemm_serial(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                     bool a_transposed, const float* b, int64_t ldb, float beta, float* c,
+                     int64_t ldc);
+
 // a · b into a new (m, n) tensor through row_gemm.
 torch::Tensor row_mm(const torch::Tensor& a, const torch::Tensor& b);
 
