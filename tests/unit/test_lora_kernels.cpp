@@ -3,7 +3,8 @@
 // gradients) and the LoRA node that uses them, against LibTorch in float64 on seeded random inputs
 // (engine/src/lora/lora_check.cpp). Every value is held to 2e-5 relative to the float64 values'
 // scale: float32 rounding over sums of at most 600 terms of order one is ~1e-6 of that, while a wrong tile, tail mask, stride or offset gives
-// errors of the values' own size. The beta = 0 cases start from NaN, which must not leak.
+// errors of the values' own size. The beta = 0 cases start from NaN, which must not leak. The
+// dropout mask kept as bits must give exactly the values its seed gives.
 #include <QtTest>
 
 #include "lora/lora_check.h"
@@ -19,7 +20,7 @@ class TestLoraKernels : public QObject {
   void float32_kernels_match_float64() {
     QFETCH(int, seed);
     const auto checks = loralab::lora::check_lora_kernels(static_cast<uint64_t>(seed));
-    QCOMPARE(checks.size(), size_t(8));
+    QCOMPARE(checks.size(), size_t(9));
     for (const auto& c : checks) {
       const QByteArray what = QByteArray(c.what.c_str()) + ": |float32 - float64| up to " +
                               QByteArray::number(c.max_abs) + " on values up to " +

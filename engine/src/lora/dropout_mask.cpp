@@ -24,25 +24,34 @@ uint64_t draw_seed() {
 }
 
 // What a pass does with element i and its mask bit: write the mask (keep or 0), write x ⊙ mask,
-// or add values ⊙ mask to the target.
-enum class MaskOp { kFill, kDrop, kAdd };
+// or add values ⊙ mask to the target; the last two also with the bits read from a kept bit mask
+// (bit i % 16 of word i / 16) instead of hashing.
+enum class MaskOp { kFill, kDrop, kAdd, kDropBits, kAddBits };
+
+bool from_bits(MaskOp op) { return op == MaskOp::kDropBits || op == MaskOp::kAddBits; }
 
 // Element i is kept when its 32-bit uniform is ≥ threshold (probability 1 − threshold / 2^32).
 // The uniforms of elements 2j and 2j + 1 are the low and high halves of splitmix64 of seed + j,
-// so the mask depends on neither the number of threads nor the instruction set.
+// so the mask depends on neither the number of threads nor the instruction set. `bits`, when not
+// null, receives the mask of a hashing pass (zeroed beforehand: bits are or-ed in) or gives it to
+// a kDropBits / kAddBits pass.
 template <typename T>
 void mask_pairs_scalar(MaskOp op, T* out, const T* in, int64_t first_pair, int64_t end_pair,
-                       int64_t n, uint64_t seed, uint32_t threshold, T keep) {
+                       int64_t n, uint64_t seed, uint32_t threshold, T keep, uint16_t* bits) {
   for (int64_t pair = first_pair; pair < end_pair; ++pair) {
-    const uint64_t bits = mix64(seed + static_cast<uint64_t>(pair));
+    const uint64_t hash = from_bits(op) ? 0 : mix64(seed + static_cast<uint64_t>(pair));
     for (int half = 0; half < 2; ++half) {
       const int64_t i = 2 * pair + half;
       if (i >= n) break;
-      const bool kept = static_cast<uint32_t>(bits >> (32 * half)) >= threshold;
+      const bool kept = from_bits(op) ? (bits[i / 16] >> (i % 16)) & 1u
+                                      : static_cast<uint32_t>(hash >> (32 * half)) >= threshold;
+      if (bits && kept && !from_bits(op)) bits[i / 16] |= static_cast<uint16_t>(1u << (i % 16));
       switch (op) {
         case MaskOp::kFill: out[i] = kept ? keep : T(0); break;
-        case MaskOp::kDrop: out[i] = kept ? in[i] * keep : T(0); break;
+        case MaskOp::kDrop:
+        case MaskOp::kDropBits: out[i] = kept ? in[i] * keep : T(0); break;
         case MaskOp::kAdd:
+        case MaskOp::kAddBits:
           if (kept) out[i] += in[i] * keep;
           break;
       }
@@ -52,7 +61,8 @@ void mask_pairs_scalar(MaskOp op, T* out, const T* in, int64_t first_pair, int64
 
 #if defined(__x86_64__)
 // The same for float32 with AVX-512: eight splitmix64 hashes per vector are sixteen 32-bit
-// uniforms in element order. Products and sums round as in the scalar loop (no fused multiply-add).
+// uniforms in element order, one 16-bit word of the bit mask. Products and sums round as in the
+// scalar loop (no fused multiply-add).
 // z >> bits per 64-bit lane, through the masked form with every lane set (the plain
 // _mm512_srli_epi64 trips GCC 12's -Wmaybe-uninitialized inside its own header).
 __attribute__((target("avx512f"))) inline __m512i shift_right(__m512i z, unsigned bits) {
@@ -61,7 +71,7 @@ __attribute__((target("avx512f"))) inline __m512i shift_right(__m512i z, unsigne
 
 __attribute__((target("avx512f,avx512dq"))) void mask_pairs_avx512(
     MaskOp op, float* out, const float* in, int64_t first_pair, int64_t end_pair, int64_t n,
-    uint64_t seed, uint32_t threshold, float keep) {
+    uint64_t seed, uint32_t threshold, float keep, uint16_t* bits) {
   const __m512i lanes = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
   const __m512i golden = _mm512_set1_epi64(static_cast<long long>(0x9E3779B97F4A7C15ULL));
   const __m512i c1 = _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ULL));
@@ -70,26 +80,34 @@ __attribute__((target("avx512f,avx512dq"))) void mask_pairs_avx512(
   const __m512 scale = _mm512_set1_ps(keep);
   int64_t pair = first_pair;
   for (; pair + 8 <= end_pair && 2 * (pair + 8) <= n; pair += 8) {
-    __m512i z = _mm512_add_epi64(
-        _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(seed + static_cast<uint64_t>(pair))), lanes),
-        golden);
-    z = _mm512_mullo_epi64(_mm512_xor_si512(z, shift_right(z, 30)), c1);
-    z = _mm512_mullo_epi64(_mm512_xor_si512(z, shift_right(z, 27)), c2);
-    z = _mm512_xor_si512(z, shift_right(z, 31));
-    const __mmask16 kept = _mm512_cmp_epu32_mask(z, limit, _MM_CMPINT_NLT);
+    __mmask16 kept;
+    if (from_bits(op)) {
+      kept = static_cast<__mmask16>(bits[pair / 8]);
+    } else {
+      __m512i z = _mm512_add_epi64(
+          _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(seed + static_cast<uint64_t>(pair))), lanes),
+          golden);
+      z = _mm512_mullo_epi64(_mm512_xor_si512(z, shift_right(z, 30)), c1);
+      z = _mm512_mullo_epi64(_mm512_xor_si512(z, shift_right(z, 27)), c2);
+      z = _mm512_xor_si512(z, shift_right(z, 31));
+      kept = _mm512_cmp_epu32_mask(z, limit, _MM_CMPINT_NLT);
+      if (bits) bits[pair / 8] = static_cast<uint16_t>(kept);
+    }
     float* o = out + 2 * pair;
     const float* x = in + 2 * pair;
     switch (op) {
       case MaskOp::kFill: _mm512_storeu_ps(o, _mm512_maskz_mov_ps(kept, scale)); break;
-      case MaskOp::kDrop: _mm512_storeu_ps(o, _mm512_maskz_mul_ps(kept, _mm512_loadu_ps(x), scale)); break;
-      case MaskOp::kAdd: {
+      case MaskOp::kDrop:
+      case MaskOp::kDropBits: _mm512_storeu_ps(o, _mm512_maskz_mul_ps(kept, _mm512_loadu_ps(x), scale)); break;
+      case MaskOp::kAdd:
+      case MaskOp::kAddBits: {
         const __m512 t = _mm512_loadu_ps(o);
         _mm512_storeu_ps(o, _mm512_mask_add_ps(t, kept, t, _mm512_mul_ps(_mm512_loadu_ps(x), scale)));
         break;
       }
     }
   }
-  mask_pairs_scalar(op, out, in, pair, end_pair, n, seed, threshold, keep);
+  mask_pairs_scalar(op, out, in, pair, end_pair, n, seed, threshold, keep, bits);
 }
 
 bool has_avx512dq() {
@@ -99,14 +117,16 @@ bool has_avx512dq() {
 #endif
 
 template <typename T>
-void apply_mask(MaskOp op, T* out, const T* in, int64_t n, uint64_t seed, uint32_t threshold, T keep) {
+void apply_mask(MaskOp op, T* out, const T* in, int64_t n, uint64_t seed, uint32_t threshold, T keep,
+                uint16_t* bits) {
+  // Tasks start at multiples of kGrain pairs, so that no word of the bit mask is shared.
   constexpr int64_t kGrain = 1 << 15;
   at::parallel_for(0, (n + 1) / 2, kGrain, [&](int64_t begin, int64_t end) {
 #if defined(__x86_64__)
     if constexpr (std::is_same_v<T, float>)
-      if (has_avx512dq()) return mask_pairs_avx512(op, out, in, begin, end, n, seed, threshold, keep);
+      if (has_avx512dq()) return mask_pairs_avx512(op, out, in, begin, end, n, seed, threshold, keep, bits);
 #endif
-    mask_pairs_scalar(op, out, in, begin, end, n, seed, threshold, keep);
+    mask_pairs_scalar(op, out, in, begin, end, n, seed, threshold, keep, bits);
   });
 }
 
@@ -114,15 +134,26 @@ uint32_t threshold_of(double p) {
   return static_cast<uint32_t>(std::min(4294967295.0, std::round(p * 4294967296.0)));
 }
 
-// One pass of `op` over `out` (and `in`, shaped like it), float32 or float64, for dropout p.
-void run_mask(MaskOp op, torch::Tensor& out, const torch::Tensor* in, double p, uint64_t seed) {
+// One pass of `op` over `out` (and `in`, shaped like it), float32 or float64, for dropout p;
+// `bits` as for mask_pairs_scalar.
+void run_mask(MaskOp op, torch::Tensor& out, const torch::Tensor* in, double p, uint64_t seed,
+              uint16_t* bits = nullptr) {
   const double keep = 1.0 / (1.0 - p);
   if (out.scalar_type() == torch::kFloat32)
     apply_mask<float>(op, out.data_ptr<float>(), in ? in->data_ptr<float>() : nullptr, out.numel(),
-                      seed, threshold_of(p), static_cast<float>(keep));
+                      seed, threshold_of(p), static_cast<float>(keep), bits);
   else
     apply_mask<double>(op, out.data_ptr<double>(), in ? in->data_ptr<double>() : nullptr, out.numel(),
-                       seed, threshold_of(p), keep);
+                       seed, threshold_of(p), keep, bits);
+}
+
+uint16_t* words(const torch::Tensor& bits) {
+  return reinterpret_cast<uint16_t*>(bits.data_ptr<int16_t>());
+}
+
+bool fits_bits(const torch::Tensor& x, const torch::Tensor& bits) {
+  return bits.scalar_type() == torch::kInt16 && bits.is_contiguous() &&
+         bits.numel() == (x.numel() + 15) / 16;
 }
 
 bool fusable(const torch::Tensor& x) {
@@ -172,6 +203,37 @@ void add_masked_from_seed(torch::Tensor& target, const torch::Tensor& values, do
     return;
   }
   run_mask(MaskOp::kAdd, target, &values, p, seed);
+}
+
+DroppedWithBits dropped_keeping_bits(const torch::Tensor& x, double p, uint64_t seed) {
+  if (!fusable(x)) throw std::invalid_argument("dropped_keeping_bits: expected contiguous float32 or float64 x");
+  DroppedWithBits result;
+  result.bits = torch::zeros({(x.numel() + 15) / 16}, torch::TensorOptions().dtype(torch::kInt16));
+  result.dropped = torch::empty(x.sizes(), x.options().requires_grad(false));
+  run_mask(MaskOp::kDrop, result.dropped, &x, p, seed, words(result.bits));
+  return result;
+}
+
+torch::Tensor dropped_with_bits(const torch::Tensor& x, double p, const torch::Tensor& bits) {
+  if (!fusable(x) || !fits_bits(x, bits))
+    throw std::invalid_argument("dropped_with_bits: expected contiguous float32 or float64 x and its bit mask");
+  auto out = torch::empty(x.sizes(), x.options().requires_grad(false));
+  run_mask(MaskOp::kDropBits, out, &x, p, 0, words(bits));
+  return out;
+}
+
+void drop_with_bits_(torch::Tensor& x, double p, const torch::Tensor& bits) {
+  if (!fusable(x) || !fits_bits(x, bits))
+    throw std::invalid_argument("drop_with_bits_: expected contiguous float32 or float64 x and its bit mask");
+  run_mask(MaskOp::kDropBits, x, &x, p, 0, words(bits));
+}
+
+void add_masked_with_bits(torch::Tensor& target, const torch::Tensor& values, double p,
+                          const torch::Tensor& bits) {
+  if (!fusable(target) || !values.is_contiguous() || values.scalar_type() != target.scalar_type() ||
+      values.sizes() != target.sizes() || !fits_bits(target, bits))
+    throw std::invalid_argument("add_masked_with_bits: expected contiguous target and values of one shape and dtype, and their bit mask");
+  run_mask(MaskOp::kAddBits, target, &values, p, 0, words(bits));
 }
 
 }  // namespace loralab::lora

@@ -25,4 +25,17 @@ void drop_from_seed_(torch::Tensor& x, double p, uint64_t seed);  // x ⊙ mask,
 void add_masked_from_seed(torch::Tensor& target, const torch::Tensor& values, double p,
                           uint64_t seed);
 
+// The mask kept as bits (bit i % 16 of int16 word i / 16: n / 8 bytes, where the mask itself
+// would take n floats), for code that uses the mask again in backward without hashing it again:
+// x ⊙ mask and its bits in one pass, then x ⊙ mask (new or in place) and target += values ⊙ mask
+// from the bits. Contiguous float32 or float64 tensors; the values match the *_from_seed functions'.
+struct DroppedWithBits {
+  torch::Tensor dropped, bits;
+};
+DroppedWithBits dropped_keeping_bits(const torch::Tensor& x, double p, uint64_t seed);
+torch::Tensor dropped_with_bits(const torch::Tensor& x, double p, const torch::Tensor& bits);
+void drop_with_bits_(torch::Tensor& x, double p, const torch::Tensor& bits);
+void add_masked_with_bits(torch::Tensor& target, const torch::Tensor& values, double p,
+                          const torch::Tensor& bits);
+
 }  // namespace loralab::lora

@@ -2,10 +2,12 @@
 #include "lora/lora_check.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
-#include "model/row_gemm.h"
+#include "lora/dropout_mask.h"
 #include "lora/lora_linear.h"
+#include "model/row_gemm.h"
 
 namespace loralab::lora {
 namespace {
@@ -134,6 +136,38 @@ LoraKernelCheck linear_case() {
   return check;
 }
 
+// The dropout mask kept as bits against the mask hashed again from its seed, float32 and
+// float64, over 2^17 + 37 elements (several tasks and a tail that is not a whole word): x ⊙ mask
+// (new and in place) and target += values ⊙ mask must agree exactly.
+LoraKernelCheck mask_bits_case(uint64_t seed) {
+  LoraKernelCheck check;
+  check.what = "dropout mask bits against the seed's mask (exact)";
+#if defined(__x86_64__)
+  check.kernel = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#endif
+  const int64_t n = (int64_t(1) << 17) + 37;
+  const double p = 0.3;
+  for (auto dtype : {torch::kFloat32, torch::kFloat64}) {
+    auto x = torch::randn({n}, torch::TensorOptions().dtype(dtype));
+    auto values = torch::randn({n}, x.options()), target = torch::randn({n}, x.options());
+    const auto kept = dropped_keeping_bits(x, p, seed);
+    const auto want = dropped_from_seed(x, p, seed);
+    compare(check, kept.dropped, want.to(torch::kFloat64));
+    compare(check, dropped_with_bits(x, p, kept.bits), want.to(torch::kFloat64));
+    auto in_place = x.clone();
+    drop_with_bits_(in_place, p, kept.bits);
+    compare(check, in_place, want.to(torch::kFloat64));
+    auto sum_bits = target.clone(), sum_seed = target.clone();
+    add_masked_with_bits(sum_bits, values, p, kept.bits);
+    add_masked_from_seed(sum_seed, values, p, seed);
+    compare(check, sum_bits, sum_seed.to(torch::kFloat64));
+    // About p of the elements dropped: a mask of all zeros or all ones would agree trivially.
+    const double dropped = (want == 0).to(torch::kFloat64).mean().item<double>();
+    if (std::abs(dropped - p) > 0.01) check.max_abs = std::max(check.max_abs, 1e9);
+  }
+  return check;
+}
+
 }  // namespace
 
 std::vector<LoraKernelCheck> check_lora_kernels(uint64_t seed) {
@@ -154,6 +188,7 @@ std::vector<LoraKernelCheck> check_lora_kernels(uint64_t seed) {
   checks.push_back(gemm_case("y = x W^T", 70, 530, 300, 1.0, 0.0, false, true));
   checks.push_back(node_case(seed));
   checks.push_back(linear_case());
+  checks.push_back(mask_bits_case(seed));
   return checks;
 }
 

@@ -40,7 +40,17 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     // The r-wide products go through model::row_gemm (model/row_gemm.h): down = dropout(x) Aᵀ, (rows, R),
     // and each layer's s_i · down_i B_iᵀ added into its output.
     auto down = torch::empty({x.size(0), a_all.size(0)}, x.options());
-    model::row_gemm(down, p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x, a_all.t(), 1.0, 0.0);
+    // The mask is kept as bits (n / 8 bytes) for backward's two uses where x allows.
+    torch::Tensor bits;
+    if (p > 0 && x.is_contiguous() &&
+        (x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64)) {
+      auto dropped = dropped_keeping_bits(x, p, uint64_t(seed));
+      bits = dropped.bits;
+      model::row_gemm(down, dropped.dropped, a_all.t(), 1.0, 0.0);
+    } else {
+      model::row_gemm(down, p > 0 ? dropped_from_seed(x, p, uint64_t(seed)) : x, a_all.t(), 1.0, 0.0);
+    }
+    ctx->saved_data["mask_bits"] = bits;
     variable_list outputs;
     // x itself, or the norm's input to make x again from.
     const bool remake = norm_input.has_value() && norm_input->defined();
@@ -73,6 +83,7 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     const double p = ctx->saved_data["p"].toDouble();
     const auto scales = ctx->saved_data["scales"].toDoubleVector();
     const auto seed = static_cast<uint64_t>(ctx->saved_data["seed"].toInt());
+    const auto bits = ctx->saved_data["mask_bits"].toTensor();
     const auto n_biases = static_cast<size_t>(ctx->saved_data["biases"].toInt());
     // needs_input_grad counts the flattened tensor arguments: x, weights, biases, as, bs.
     const size_t first_a = 1 + n + n_biases, first_b = first_a + n;
@@ -113,7 +124,10 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
       if (p > 0) {
         auto lora = torch::empty(grad_x.sizes(), grad_x.options());
         model::row_gemm(lora, grad_down, a_all, 1.0, 0.0);  // (rows, in)
-        add_masked_from_seed(grad_x, lora, p, seed);
+        if (bits.defined())
+          add_masked_with_bits(grad_x, lora, p, bits);
+        else
+          add_masked_from_seed(grad_x, lora, p, seed);
       } else {
         model::row_gemm(grad_x, grad_down, a_all, 1.0, 1.0);
       }
@@ -125,9 +139,14 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
       torch::Tensor x;
       if (norm_eps >= 0) {
         x = model::rms_norm_forward(saved[0], saved.back(), norm_eps).first.view({-1, a_all.size(1)});
-        if (p > 0) drop_from_seed_(x, p, seed);
+        if (p > 0 && bits.defined())
+          drop_with_bits_(x, p, bits);
+        else if (p > 0)
+          drop_from_seed_(x, p, seed);
+      } else if (p > 0) {
+        x = bits.defined() ? dropped_with_bits(saved[0], p, bits) : dropped_from_seed(saved[0], p, seed);
       } else {
-        x = p > 0 ? dropped_from_seed(saved[0], p, seed) : saved[0];
+        x = saved[0];
       }
       auto grad_a = model::row_mm(grad_down.t(), x);  // (R, in)
       offset = 0;
