@@ -1,6 +1,8 @@
 // Causal training attention as one kernel per (sequence, key/value head): the scores, the
 // softmax and the products of a query block stay in a per-thread buffer that fits in cache, and
-// the matrix products go straight to BLAS, single-threaded inside the parallel loop over heads.
+// the matrix products run single-threaded inside the parallel loop over heads: float32 on the
+// row kernel (row_gemm.h) with the unit's k and v transposed once where the CPU has AVX-512, else
+// straight to BLAS.
 // Composed LibTorch operations would make one batched call per product (each a serial loop of
 // small multithreaded GEMMs) and pass over the scores in memory for the mask, the softmax and its
 // backward. LibTorch-internal; include only from engine .cpp files.
