@@ -120,6 +120,13 @@ LoraKernelCheck linear_case() {
     layer->bias.set_requires_grad(true);
     auto input = x.to(dtype).detach().clone().set_requires_grad(true);
     auto y = layer->forward(input);
+    // float32 with the kernel must have gone through the RowLinear node (behind y's view).
+    if (dtype == torch::kFloat32 && model::row_gemm_uses_kernel(torch::empty({120, out}), torch::empty({120, in}),
+                                                                torch::empty({in, out}))) {
+      const auto& node = y.grad_fn()->next_edge(0).function;
+      if (!node || node->name().find("RowLinear") == std::string::npos)
+        throw std::runtime_error("linear check: float32 did not take the RowLinear node");
+    }
     y.backward(upstream.to(dtype));
     return std::vector<torch::Tensor>{y.detach(), input.grad(), layer->weight.grad(), layer->bias.grad()};
   };
