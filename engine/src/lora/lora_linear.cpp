@@ -37,10 +37,11 @@ struct FrozenLoraLinears : torch::autograd::Function<FrozenLoraLinears> {
     const size_t n = weights.size();
     const int64_t seed = p > 0 ? static_cast<int64_t>(next_dropout_seed()) : 0;
     auto a_all = n == 1 ? as[0] : torch::cat(as, 0);  // (R, in)
-    // The r-wide products go through model::row_gemm (model/row_gemm.h): down = dropout(x) Aᵀ, (rows, R),
-    // and each layer's s_i · down_i B_iᵀ added into its output.
+    // Every product goes through model::row_gemm (model/row_gemm.h): x W_iᵀ, the r-wide
+    // down = dropout(x) Aᵀ, (rows, R), and each layer's s_i · down_i B_iᵀ added into its output.
     auto down = torch::empty({x.size(0), a_all.size(0)}, x.options());
-    // The mask is kept as bits (n / 8 bytes) for backward's two uses where x allows.
+    // The mask is kept as bits (n / 8 bytes) for backward's two uses where x allows; without them
+    // backward hashes it again from the seed.
     torch::Tensor bits;
     if (p > 0 && x.is_contiguous() &&
         (x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64)) {
