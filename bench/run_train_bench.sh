@@ -6,7 +6,10 @@
 #   - peak RSS of LoRA against full training on a larger model (hidden 512, 8 layers), each in its
 #     own process, as trained by default and with activation checkpointing (--recompute) on both.
 # Rounds interleave the variants (and alternate their order) so that drifting machine load hits
-# them alike; each figure is the median over rounds. Prints the ratios against the targets:
+# them alike; each figure is the median over rounds. The two sides of each ratio run next to each
+# other in every round (full and LoRA, LoRA and peer fp32, engine and peer bf16): this machine's
+# speed drifts by ±10% over minutes, so a pair measured minutes apart differs by more than the
+# code does. Prints the ratios against the targets:
 # engine/peer ≥ 1.5 (fp32 and bf16), LoRA step ≤ 0.75 × full step, LoRA peak RSS ≤ 0.6 × full.
 #
 # usage: bench/run_train_bench.sh [--cli PATH] [--rounds 3] [--threads 2] [--steps 20]
@@ -49,7 +52,7 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 engine() { "$cli" bench train --json "${common[@]}" "$@"; }
 peer() { "$python" "$here/python/train_baseline.py" "${common[@]}" "$@"; }
-variants=(engine_fp32 peer_fp32 engine_bf16 peer_bf16 engine_full_fp32)
+variants=(engine_full_fp32 engine_fp32 peer_fp32 engine_bf16 peer_bf16)
 run_variant() {
   case "$1" in
     engine_fp32) engine ;;
@@ -99,6 +102,8 @@ def ratio(label, value, target, higher=True):
 ratio("engine / peer, fp32", med(rows["engine_fp32"], "tokens_per_s") / med(rows["peer_fp32"], "tokens_per_s"), 1.5)
 ratio("engine / peer, bf16", med(rows["engine_bf16"], "tokens_per_s") / med(rows["peer_bf16"], "tokens_per_s"), 1.5)
 ratio("LoRA step / full step (engine fp32)", med(rows["engine_fp32"], "step_ms") / med(rows["engine_full_fp32"], "step_ms"), 0.75, higher=False)
+paired = [l["step_ms"] / f["step_ms"] for l, f in zip(rows["engine_fp32"], rows["engine_full_fp32"])]
+print("  LoRA / full step per round (measured back to back): " + ", ".join("%.3f" % x for x in paired))
 cpu = med(rows["engine_fp32"], "cpu_tokens_per_s") / med(rows["peer_fp32"], "cpu_tokens_per_s")
 print(f"  per CPU second (less sensitive to other load): engine/peer fp32 {cpu:.3f}, bf16 "
       f"{med(rows['engine_bf16'], 'cpu_tokens_per_s') / med(rows['peer_bf16'], 'cpu_tokens_per_s'):.3f}")
