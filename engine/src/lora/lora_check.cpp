@@ -114,6 +114,8 @@ LoraKernelCheck linear_case() {
   const int64_t in = 37, out = 70;
   auto weight = torch::randn({out, in}, f64) * 0.3, bias = torch::randn({out}, f64);
   auto x = torch::randn({3, 40, in}, f64), upstream = torch::randn({3, 40, out}, f64);
+  const bool kernel = model::row_gemm_uses_kernel(torch::empty({120, out}), torch::empty({120, in}),
+                                                  torch::empty({in, out}));
   auto run = [&](torch::ScalarType dtype) {
     LoraLinear layer(weight.to(dtype).detach().clone(), bias.to(dtype).detach().clone());
     layer->weight.set_requires_grad(true);
@@ -121,8 +123,7 @@ LoraKernelCheck linear_case() {
     auto input = x.to(dtype).detach().clone().set_requires_grad(true);
     auto y = layer->forward(input);
     // float32 with the kernel must have gone through the RowLinear node (behind y's view).
-    if (dtype == torch::kFloat32 && model::row_gemm_uses_kernel(torch::empty({120, out}), torch::empty({120, in}),
-                                                                torch::empty({in, out}))) {
+    if (dtype == torch::kFloat32 && kernel) {
       const auto& node = y.grad_fn()->next_edge(0).function;
       if (!node || node->name().find("RowLinear") == std::string::npos)
         throw std::runtime_error("linear check: float32 did not take the RowLinear node");
@@ -133,8 +134,7 @@ LoraKernelCheck linear_case() {
   const auto want = run(torch::kFloat64), got = run(torch::kFloat32);
   LoraKernelCheck check;
   check.what = "trainable linear with bias: y, grad x, grad W, grad b";
-  check.kernel = model::row_gemm_uses_kernel(torch::empty({120, out}), torch::empty({120, in}),
-                                             torch::empty({in, out}));
+  check.kernel = kernel;
   for (size_t i = 0; i < want.size(); ++i) {
     if (!got[i].defined() || !want[i].defined())
       throw std::runtime_error("linear check: value " + std::to_string(i) + " is missing");

@@ -207,10 +207,10 @@ void block_probs(const Shape& s, const Heads<T>& q, const Heads<T>& k, const std
 }
 
 // Calls enter(kt, vt, b, kvh) for every (sequence, key/value head) unit, then visit(scratch, kt,
-// vt, b, kvh, h, start, length, keys) for every query block of each of its heads, in parallel over units
-// so that a unit's heads, which share k and v and their gradients, stay on one thread. `scratch`
-// holds `buffers` per-thread blocks of scores; kt and vt are per-thread buffers for the unit's
-// transposed k and v (transpose_rows).
+// vt, b, kvh, h, start, length, keys) for every query block of each of its heads, in parallel
+// over units so that a unit's heads, which share k and v and their gradients, stay on one thread.
+// `scratch` holds `buffers` per-thread blocks of scores; kt and vt are per-thread buffers for the
+// unit's transposed k and v (transpose_rows).
 template <typename T, typename Enter, typename Visit>
 void for_each_block(const Shape& s, int buffers, const Enter& enter, const Visit& visit) {
   at::parallel_for(0, s.batch * s.kv_heads, 1, [&](int64_t begin, int64_t end) {

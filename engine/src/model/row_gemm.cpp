@@ -102,6 +102,30 @@ __attribute__((target("avx512f"))) void rows_avx512(int64_t begin, int64_t end, 
     default: break;
   }
 }
+
+// Rows [begin, end) × columns [col, col + width) of c = beta · c + alpha · a b, block of depth by
+// block (the first block applies beta, the later ones add). Pointers at row 0 and column 0; a is
+// read through its transposed view when `ta`.
+__attribute__((target("avx512f"))) void run_blocks(int64_t begin, int64_t end, int64_t col,
+                                                   int64_t width, int64_t k, float alpha, float beta,
+                                                   const float* a, int64_t lda, bool ta,
+                                                   const float* b, int64_t ldb, float* c, int64_t ldc) {
+  if (k == 0) {
+    for (int64_t i = begin; i < end; ++i)
+      for (int64_t j = col; j < col + width; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+    return;
+  }
+  for (int64_t depth = 0; depth < k; depth += kDepth) {
+    const int64_t step = std::min(kDepth, k - depth);
+    const float* ad = a + depth * (ta ? lda : 1);
+    const float* bd = b + depth * ldb + col;
+    const float fb = depth == 0 ? beta : 1.0f;
+    if (ta)
+      rows_avx512<true>(begin, end, width, step, alpha, fb, ad, lda, bd, ldb, c + col, ldc);
+    else
+      rows_avx512<false>(begin, end, width, step, alpha, fb, ad, lda, bd, ldb, c + col, ldc);
+  }
+}
 #endif
 
 bool row_major(const torch::Tensor& t) { return t.dim() == 2 && (t.size(1) <= 1 || t.stride(1) == 1); }
@@ -132,10 +156,6 @@ void row_gemm(torch::Tensor out, const torch::Tensor& a, const torch::Tensor& b,
 #ifdef LORALAB_X86
   const int64_t m = out.size(0), n = out.size(1), k = a.size(1);
   if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == 0.0) out.zero_(); else out.mul_(beta);
-    return;
-  }
   // a is read where it lies when row-major or a transposed view (its own rows then hold a's
   // columns: a long product such as gradᵀ x needs no copy); b must be row-major.
   const bool ta = !row_major(a) && (a.size(0) <= 1 || a.stride(0) == 1);
@@ -146,18 +166,8 @@ void row_gemm(torch::Tensor out, const torch::Tensor& a, const torch::Tensor& b,
   float* pc = out.data_ptr<float>();
   const int64_t lda = ta ? ra.stride(1) : ra.stride(0), ldb = rb.stride(0), ldc = out.stride(0);
   const auto fa = static_cast<float>(alpha), fb = static_cast<float>(beta);
-  // Rows [begin, end) × columns [col, col + width) over every block of depth.
   auto run = [&](int64_t begin, int64_t end, int64_t col, int64_t width) {
-    for (int64_t depth = 0; depth < k; depth += kDepth) {
-      const int64_t step = std::min(kDepth, k - depth);
-      const float* pad = pa + depth * (ta ? lda : 1);
-      const float* pbd = pb + depth * ldb + col;
-      const float fbd = depth == 0 ? fb : 1.0f;
-      if (ta)
-        rows_avx512<true>(begin, end, width, step, fa, fbd, pad, lda, pbd, ldb, pc + col, ldc);
-      else
-        rows_avx512<false>(begin, end, width, step, fa, fbd, pad, lda, pbd, ldb, pc + col, ldc);
-    }
+    run_blocks(begin, end, col, width, k, fa, fb, pa, lda, ta, pb, ldb, pc, ldc);
   };
   const int64_t tiles = (m + kRows - 1) / kRows;
   // About 32k multiply-adds per task at least: small products stay on one thread.
@@ -188,22 +198,8 @@ bool row_gemm_serial(int64_t m, int64_t n, int64_t k, float alpha, const float* 
 #ifdef LORALAB_X86
   if (!has_avx512()) return false;
   if (m <= 0 || n <= 0) return true;
-  for (int64_t col = 0; col < n; col += kPanel) {
-    const int64_t width = std::min(kPanel, n - col);
-    if (k == 0) {
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < width; ++j) c[i * ldc + col + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + col + j];
-      continue;
-    }
-    for (int64_t depth = 0; depth < k; depth += kDepth) {
-      const int64_t step = std::min(kDepth, k - depth);
-      const float fb = depth == 0 ? beta : 1.0f;
-      if (a_transposed)
-        rows_avx512<true>(0, m, width, step, alpha, fb, a + depth * lda, lda, b + depth * ldb + col, ldb, c + col, ldc);
-      else
-        rows_avx512<false>(0, m, width, step, alpha, fb, a + depth, lda, b + depth * ldb + col, ldb, c + col, ldc);
-    }
-  }
+  for (int64_t col = 0; col < n; col += kPanel)
+    run_blocks(0, m, col, std::min(kPanel, n - col), k, alpha, beta, a, lda, a_transposed, b, ldb, c, ldc);
   return true;
 #else
   (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)lda, (void)a_transposed, (void)b, (void)ldb,

@@ -14,8 +14,9 @@ namespace loralab::model {
 // out = beta · out + alpha · a · b for 2-D CPU tensors a (m, k), b (k, n), out (m, n), all of one
 // dtype; out may be a column slice (any row stride, unit column stride). beta = 0 ignores out's
 // old values (NaN included). float32 runs the AVX-512 kernel where the CPU has it (and the SIMD
-// level is not lowered, simd_avx2.h); everything else goes to LibTorch's addmm_. Operands that are
-// not row-major (b = Wᵀ as a transposed view, say) are copied row-major first. Each element sums
+// level is not lowered, simd_avx2.h); everything else goes to LibTorch's addmm_. a is read where it
+// lies when row-major or a transposed view (gradᵀ x needs no copy); any other a, and a b that is
+// not row-major (b = Wᵀ as a transposed view, say), is copied row-major first. Each element sums
 // its k products in order within blocks of 512 and the blocks in order, so results do not depend
 // on the number of threads.
 void row_gemm(torch::Tensor out, const torch::Tensor& a, const torch::Tensor& b, double alpha,
